@@ -1,0 +1,52 @@
+# Expedite Desk: `make demo` runs the app on SQLite, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+# xstatic-bootstrap is sdist-only and its build imports pkg_resources (setuptools < 82).
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
+
+.PHONY: install demo serve test lint typecheck translations messages clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --no-cache-dir --quiet --upgrade pip
+	$(PY) -m pip install --no-cache-dir --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(PY) scripts/compile_translations.py
+
+# Regenerate the catalogue after changing UI strings (needs GNU gettext).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans --ignore ".venv/*" --ignore "staticfiles/*"
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py sync_schedules
+	$(PY) manage.py seed_demo
+	$(MAKE) --no-print-directory serve
+
+# The web server and the django-q2 cluster together; Ctrl-C stops both.
+serve:
+	@echo "Expedite Desk on http://$(HOST)/  (agent1 / supervisor / customer1, password: demo)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py qcluster & \
+	$(PY) manage.py runserver $(HOST) & \
+	wait
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy tickets/services quotas staffing monitoring
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 expedite_desk.egg-info
+	find locale -name '*.mo' -delete

@@ -1,0 +1,55 @@
+"""Every scheduled job of the project, declared in code and synced by `sync_schedules`.
+
+Each job is a function in an app's tasks.py and also a management command (SPEC 6).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django_q.models import Schedule
+
+# Our schedules carry this prefix so a sync can remove the ones dropped from the list
+# without touching schedules someone added by hand in the admin.
+NAME_PREFIX = "expedite:"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: str
+    minutes: int | None = None
+    cron: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def schedule_name(self) -> str:
+        return NAME_PREFIX + self.name
+
+    def defaults(self) -> dict[str, Any]:
+        if self.cron:
+            timing = {"schedule_type": Schedule.CRON, "cron": self.cron, "minutes": None}
+        else:
+            timing = {"schedule_type": Schedule.MINUTES, "minutes": self.minutes, "cron": None}
+        return {"func": self.func, "kwargs": self.kwargs, "repeats": -1, **timing}
+
+
+JOBS: list[Job] = []
+
+
+@transaction.atomic
+def sync_schedules(jobs: list[Job] | None = None) -> dict[str, list[str]]:
+    """Create or update one Schedule row per job and delete our rows no longer listed."""
+    jobs = JOBS if jobs is None else jobs
+    created, updated = [], []
+    for job in jobs:
+        _, was_created = Schedule.objects.update_or_create(
+            name=job.schedule_name, defaults=job.defaults()
+        )
+        (created if was_created else updated).append(job.name)
+    stale = Schedule.objects.filter(name__startswith=NAME_PREFIX).exclude(
+        name__in=[job.schedule_name for job in jobs]
+    )
+    removed = [name.removeprefix(NAME_PREFIX) for name in stale.values_list("name", flat=True)]
+    stale.delete()
+    return {"created": created, "updated": updated, "removed": removed}

@@ -1,0 +1,74 @@
+"""The priority score of SPEC 1, computed in Decimal so that 0.7 is P0, not 0.6999999."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from quotas.models import Customer, Level
+
+from ..models import PriorityPolicy
+
+SIX_PLACES = Decimal("0.000001")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Score:
+    impact: Decimal
+    time: Decimal
+    customer: Decimal
+    difficulty: Decimal
+    total: Decimal
+    level: str
+    policy_version: int
+
+
+def customer_score_for(*, customer: Customer, policy: PriorityPolicy) -> Decimal:
+    """The customer component; `customer.tier` should be loaded by the caller."""
+    if customer.is_strategic_partner:
+        return policy.strategic_partner_score
+    return customer.tier.customer_score
+
+
+def level_for(*, score: Decimal, policy: PriorityPolicy) -> str:
+    if score >= policy.threshold_p0:
+        return Level.P0
+    if score >= policy.threshold_p1:
+        return Level.P1
+    if score >= policy.threshold_p2:
+        return Level.P2
+    return Level.P3
+
+
+def compute_score(
+    *,
+    policy: PriorityPolicy,
+    impact_scope: int,
+    remaining_window_hours: Decimal,
+    customer_score: Decimal,
+    difficulty: int,
+) -> Score:
+    impact = min(Decimal(impact_scope) / policy.impact_full_scale, ONE)
+    remaining = max(Decimal(remaining_window_hours), ZERO)
+    time = max(ZERO, ONE - remaining / policy.time_horizon_hours)
+    difficulty_component = ONE - Decimal(difficulty) / Decimal(policy.difficulty_max)
+    # The weighted sum uses the unrounded components; only what is stored is rounded.
+    total = _round(
+        policy.weight_impact * impact
+        + policy.weight_time * time
+        + policy.weight_customer * customer_score
+        + policy.weight_difficulty * difficulty_component
+    )
+    return Score(
+        impact=_round(impact),
+        time=_round(time),
+        customer=_round(customer_score),
+        difficulty=_round(difficulty_component),
+        total=total,
+        level=level_for(score=total, policy=policy),
+        policy_version=policy.version,
+    )
