@@ -29,12 +29,14 @@ demo: install
 	$(PY) manage.py seed_demo
 	$(MAKE) --no-print-directory serve
 
-# The web server and the django-q2 cluster together; Ctrl-C stops both.
+# The web server and the django-q2 cluster together; Ctrl-C stops both. They run in their
+# own sessions so that exactly one TERM reaches each (qcluster crashes on a second signal
+# while it is stopping).
 serve:
 	@echo "Expedite Desk on http://$(HOST)/  (agent1 / supervisor / customer1, password: demo)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py qcluster & \
-	$(PY) manage.py runserver $(HOST) & \
+	@setsid $(PY) manage.py qcluster & QPID=$$!; \
+	setsid $(PY) manage.py runserver $(HOST) & WPID=$$!; \
+	trap 'kill -TERM $$QPID $$WPID 2>/dev/null; wait' INT TERM; \
 	wait
 
 test: install
