@@ -97,6 +97,18 @@ def make_ticket(*, customer: Customer | None = None, **kwargs) -> Ticket:
     )
 
 
+def make_request(*, customer: Customer | None = None, **kwargs) -> Ticket:
+    """A request through the real intake service."""
+    from tickets.services.intake import submit_request
+
+    kwargs.setdefault("title", "Checkout fails with error 500")
+    kwargs.setdefault("description", "Customers cannot pay since this morning.")
+    kwargs.setdefault("impact_scope", 10)
+    kwargs.setdefault("time_window_hours", 4)
+    kwargs.setdefault("difficulty", 3)
+    return submit_request(customer=customer or make_customer(), **kwargs)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """Keep serialized_rollback working inside Playwright tests.

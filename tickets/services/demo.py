@@ -15,12 +15,15 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quotas.models import Customer, Level, PortalUser, Tier
+from quotas.models import Customer, PortalUser, Tier
 from staffing.models import Agent, Lane, Skill
+from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import Category, ChecklistItem, PriorityPolicy, Ticket, TicketEvent
+from .intake import lane_for
 from .policy import active_policy
-from .scoring import compute_score, customer_score_for
+from .scoring import compute_score, customer_score_for, resolve_level
+from .sla import hours_to_timedelta, sla_times
 
 DEMO_PASSWORD = "demo"
 REFERENCE_PREFIX = "DEMO-"
@@ -91,7 +94,6 @@ OPEN_STATUSES = [
 CLOSED_STATUSES = (
     [Ticket.Status.CLOSED] * 6 + [Ticket.Status.RESOLVED] * 3 + [Ticket.Status.CANCELLED]
 )
-LEVEL_HOURS = {Level.P0: 1, Level.P1: 2, Level.P2: 4}
 
 
 @dataclass
@@ -164,6 +166,8 @@ def _make_ticket(
     categories: list[Category],
     agents: list[Agent],
     loads: dict[int, int],
+    hours: dict[int, ServiceHours],
+    escalation: timedelta,
 ) -> Ticket:
     customer = rng.choice(customers)
     category = rng.choice(categories)
@@ -184,10 +188,14 @@ def _make_ticket(
         customer_score=customer_score_for(customer=customer, policy=policy),
         difficulty=difficulty,
     )
-    level = score.level
-    lane = Lane.NORMAL if level == Level.P3 else Lane.URGENT
-    commitment = customer.tier.response_commitment_hours
-    handling_hours = LEVEL_HOURS.get(level, commitment)
+    level = resolve_level(
+        score_level=score.level,
+        cap=customer.tier.max_requestable_level,
+        escalated_level="",
+        override_level="",
+    )
+    lane = lane_for(level)
+    service_hours = hours[customer.tier.calendar_id]
     status = rng.choice(OPEN_STATUSES if is_open else CLOSED_STATUSES)
     assignee = None
     if status not in (Ticket.Status.QUEUED, Ticket.Status.CANCELLED):
@@ -209,7 +217,7 @@ def _make_ticket(
         resolved_at = created + timedelta(minutes=rng.randint(250, 3000))
     if status == Ticket.Status.CLOSED:
         closed_at = resolved_at + timedelta(days=rng.randint(1, 3))  # type: ignore[operator]
-    return Ticket(
+    ticket = Ticket(
         reference=f"{REFERENCE_PREFIX}{number:06d}",
         customer=customer,
         category=category,
@@ -230,15 +238,23 @@ def _make_ticket(
         lane=lane,
         assignee=assignee,
         created_at=created,
-        first_response_due=created + timedelta(hours=float(commitment)),
-        first_response_warn_at=created + timedelta(hours=float(commitment) * 0.75),
-        handling_due=created + timedelta(hours=float(handling_hours)),
-        handling_warn_at=created + timedelta(hours=float(handling_hours) * 0.75),
+        next_escalation_at=service_hours.add(created, escalation)
+        if is_open and first_response_at is None
+        else None,
         first_response_at=first_response_at,
         resolved_at=resolved_at,
         closed_at=closed_at,
         paused_at=now if status == Ticket.Status.WAITING_ON_CUSTOMER else None,
     )
+    sla_times(
+        hours=service_hours,
+        created_at=created,
+        paused=ticket.paused_service,
+        level=level,
+        policy=policy,
+        commitment_hours=customer.tier.response_commitment_hours,
+    ).apply_to(ticket)
+    return ticket
 
 
 def _checklists(tickets: list[Ticket], categories: list[Category]) -> list[ChecklistItem]:
@@ -286,6 +302,8 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
     )
     open_numbers = set(rng.sample(range(tickets), open_tickets))
     loads = {agent.pk: 0 for agent in agents}
+    hours = load_service_hours({c.tier.calendar_id for c in customers})
+    escalation = hours_to_timedelta(Decimal(policy.escalation_interval_minutes) / 60)
     rows = [
         _make_ticket(
             rng=rng,
@@ -297,6 +315,8 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
             categories=categories,
             agents=agents,
             loads=loads,
+            hours=hours,
+            escalation=escalation,
         )
         for n in range(tickets)
     ]

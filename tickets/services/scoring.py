@@ -72,3 +72,29 @@ def compute_score(
         level=level_for(score=total, policy=policy),
         policy_version=policy.version,
     )
+
+
+LEVEL_ORDER: tuple[str, ...] = (Level.P0, Level.P1, Level.P2, Level.P3)
+
+
+def most_urgent(*levels: str) -> str:
+    return min((level for level in levels if level), key=LEVEL_ORDER.index)
+
+
+def least_urgent(*levels: str) -> str:
+    return max((level for level in levels if level), key=LEVEL_ORDER.index)
+
+
+def one_level_up(level: str) -> str:
+    return LEVEL_ORDER[max(LEVEL_ORDER.index(level) - 1, 0)]
+
+
+def resolve_level(*, score_level: str, cap: str, escalated_level: str, override_level: str) -> str:
+    """The level a request works at: an override wins; otherwise the score's level, capped
+    at the tier's highest requestable level, and never below an escalation."""
+    if override_level:
+        return override_level
+    level = least_urgent(score_level, cap)
+    if escalated_level:
+        level = most_urgent(level, escalated_level)
+    return level

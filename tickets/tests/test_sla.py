@@ -1,0 +1,136 @@
+"""SLA clocks: at risk at 75 %, breached at 100 %, paused while waiting on the customer."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from conftest import make_customer, make_request
+from staffing.models import ServiceCalendar
+from staffing.service_hours import ServiceHours
+from tickets.models import PriorityPolicy, Ticket, TicketEvent
+from tickets.services.sla import PAUSE_FIELDS, pause_clock, refresh_sla_states, resume_clock
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)  # Monday
+
+
+@pytest.fixture
+def p1_platinum():
+    """Platinum (7x24): first response due in 2 h, P1 handling due in 2 h."""
+    with time_machine.travel(START, tick=False):
+        ticket = make_request(
+            customer=make_customer(tier="PLATINUM"),
+            impact_scope=10,
+            time_window_hours=8,
+            difficulty=3,
+        )
+    assert ticket.level == "P1"
+    return ticket
+
+
+def state_at(ticket, moment):
+    refresh_sla_states(now=moment)
+    ticket.refresh_from_db()
+    return ticket.sla_state
+
+
+def test_ok_until_75_percent_then_at_risk_then_breached(p1_platinum):
+    assert state_at(p1_platinum, START + timedelta(minutes=89)) == "ok"
+    assert state_at(p1_platinum, START + timedelta(minutes=90)) == "warning"
+    assert state_at(p1_platinum, START + timedelta(minutes=119)) == "warning"
+    assert state_at(p1_platinum, START + timedelta(minutes=120)) == "breached"
+    assert p1_platinum.breached_at == START + timedelta(minutes=120)
+    events = list(
+        p1_platinum.events.filter(kind=TicketEvent.Kind.SLA_CHANGED).values_list(
+            "old_value", "new_value"
+        )
+    )
+    assert events == [("ok", "warning"), ("warning", "breached")]
+
+
+def test_a_breach_is_permanent(p1_platinum):
+    state_at(p1_platinum, START + timedelta(hours=3))
+    Ticket.objects.filter(pk=p1_platinum.pk).update(
+        handling_due=START + timedelta(days=9), first_response_at=START + timedelta(minutes=5)
+    )
+    assert state_at(p1_platinum, START + timedelta(hours=4)) == "breached"
+
+
+def test_a_late_first_response_is_a_breach_even_if_the_job_missed_the_moment(p1_platinum):
+    Ticket.objects.filter(pk=p1_platinum.pk).update(
+        first_response_at=START + timedelta(hours=2, minutes=10),
+        handling_due=START + timedelta(days=1),
+        handling_warn_at=START + timedelta(days=1),
+    )
+    assert state_at(p1_platinum, START + timedelta(hours=2, minutes=15)) == "breached"
+
+
+def test_first_response_stops_the_first_response_clock(p1_platinum):
+    Ticket.objects.filter(pk=p1_platinum.pk).update(
+        first_response_at=START + timedelta(minutes=30),
+        handling_due=START + timedelta(days=1),
+        handling_warn_at=START + timedelta(days=1),
+    )
+    assert state_at(p1_platinum, START + timedelta(hours=5)) == "ok"
+
+
+def test_refresh_costs_the_same_queries_for_many_requests(django_assert_num_queries):
+    with time_machine.travel(START, tick=False):
+        for _ in range(3):
+            make_request(customer=make_customer(tier="PLATINUM"))
+    late = START + timedelta(days=2)
+    # 3 locked reads + 1 update + 1 event insert (+ savepoint pair of the atomic block).
+    with django_assert_num_queries(7) as few:
+        refresh_sla_states(now=late)
+    with time_machine.travel(START, tick=False):
+        for _ in range(30):
+            make_request(customer=make_customer(tier="PLATINUM"))
+    with django_assert_num_queries(len(few.captured_queries)):
+        refresh_sla_states(now=late)
+
+
+def load(ticket):
+    return Ticket.objects.select_related("customer__tier").get(pk=ticket.pk)
+
+
+def test_waiting_on_the_customer_pauses_both_clocks(p1_platinum):
+    hours = ServiceHours.for_calendar(ServiceCalendar.objects.get(code="24x7"))
+    policy = PriorityPolicy.objects.active()
+    ticket = load(p1_platinum)
+    pause_clock(ticket, now=START + timedelta(minutes=30))
+    ticket.status = Ticket.Status.WAITING_ON_CUSTOMER
+    ticket.save()
+    # While waiting, nothing moves even long past the due time.
+    assert state_at(ticket, START + timedelta(hours=5)) == "ok"
+    ticket = load(ticket)
+    resume_clock(ticket, now=START + timedelta(hours=5, minutes=30), hours=hours, policy=policy)
+    ticket.status = Ticket.Status.IN_PROGRESS
+    ticket.save(update_fields=[*PAUSE_FIELDS, "status"])
+    assert ticket.paused_service == timedelta(hours=5)
+    assert ticket.handling_due == START + timedelta(hours=7)
+    assert ticket.first_response_due == START + timedelta(hours=7)
+    assert state_at(ticket, START + timedelta(hours=6)) == "ok"
+    assert state_at(ticket, START + timedelta(hours=6, minutes=30)) == "warning"
+
+
+def test_pause_counts_only_service_hours():
+    gold = make_customer(tier="GOLD")  # weekdays 06:00-22:00, first response 4 h
+    friday_20 = datetime(2026, 11, 6, 20, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(friday_20, tick=False):
+        ticket = make_request(customer=gold, impact_scope=0, time_window_hours=48, difficulty=5)
+    ticket = load(ticket)
+    assert ticket.first_response_due == datetime(2026, 11, 9, 8, 0, tzinfo=SHANGHAI)
+    hours = ServiceHours.for_calendar(ServiceCalendar.objects.get(code="weekdays-16h"))
+    pause_clock(ticket, now=friday_20 + timedelta(hours=1))  # Friday 21:00
+    resume_clock(
+        ticket,
+        now=datetime(2026, 11, 9, 7, 0, tzinfo=SHANGHAI),  # Monday 07:00
+        hours=hours,
+        policy=PriorityPolicy.objects.active(),
+    )
+    # 1 h on Friday evening and 1 h on Monday morning were paused; the weekend is not service.
+    assert ticket.paused_service == timedelta(hours=2)
+    assert ticket.first_response_due == datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI)
