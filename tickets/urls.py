@@ -5,4 +5,7 @@ from . import views
 app_name = "tickets"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
+    path("tickets/<str:reference>/", views.detail, name="detail"),
+    path("tickets/<str:reference>/override/", views.override, name="override"),
+    path("tickets/<str:reference>/clear-override/", views.clear, name="clear_override"),
 ]

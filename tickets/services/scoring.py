@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from quotas.models import Customer, Level
 
-from ..models import PriorityPolicy
+from ..models import PriorityPolicy, Ticket
 
 SIX_PLACES = Decimal("0.000001")
 ZERO = Decimal(0)
@@ -98,3 +98,54 @@ def resolve_level(*, score_level: str, cap: str, escalated_level: str, override_
     if escalated_level:
         level = most_urgent(level, escalated_level)
     return level
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    value: Decimal
+    weight: Decimal
+
+    @property
+    def contribution(self) -> Decimal:
+        return _round(self.value * self.weight)
+
+
+@dataclass(frozen=True)
+class LevelExplanation:
+    """Why a request has its level: what the request page shows."""
+
+    components: list[Component]
+    score: Decimal
+    policy_version: int
+    score_level: str
+    cap: str
+    capped: bool
+    escalated_level: str
+    override_level: str
+    override_reason: str
+    level: str
+
+
+def explain_level(ticket: Ticket) -> LevelExplanation:
+    """Needs `policy` and `customer__tier` loaded with the ticket."""
+    policy = ticket.policy
+    score_level = level_for(score=ticket.score, policy=policy)
+    cap = ticket.customer.tier.max_requestable_level
+    return LevelExplanation(
+        components=[
+            Component("impact", ticket.impact_score, policy.weight_impact),
+            Component("time", ticket.time_score, policy.weight_time),
+            Component("customer", ticket.customer_score, policy.weight_customer),
+            Component("difficulty", ticket.difficulty_score, policy.weight_difficulty),
+        ],
+        score=ticket.score,
+        policy_version=policy.version,
+        score_level=score_level,
+        cap=cap,
+        capped=LEVEL_ORDER.index(score_level) < LEVEL_ORDER.index(cap),
+        escalated_level=ticket.escalated_level,
+        override_level=ticket.override_level,
+        override_reason=ticket.override_reason,
+        level=ticket.level,
+    )

@@ -173,3 +173,51 @@ PAUSE_FIELDS = [
     "handling_due",
     "handling_warn_at",
 ]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock as the request page shows it."""
+
+    name: str
+    due: datetime
+    warn_at: datetime
+    done_at: datetime | None
+    state: str
+
+
+def _clock_state(
+    *, due: datetime, warn_at: datetime, done_at: datetime | None, paused: bool, now: datetime
+) -> str:
+    if done_at is not None:
+        return "met" if done_at <= due else "missed"
+    if paused:
+        return "paused"
+    if now >= due:
+        return Ticket.SlaState.BREACHED
+    if now >= warn_at:
+        return Ticket.SlaState.WARNING
+    return Ticket.SlaState.OK
+
+
+def clocks(ticket: Ticket, *, now: datetime) -> list[Clock]:
+    paused = ticket.paused_at is not None
+    spans = [
+        (
+            "first_response",
+            ticket.first_response_due,
+            ticket.first_response_warn_at,
+            ticket.first_response_at,
+        ),
+        ("handling", ticket.handling_due, ticket.handling_warn_at, ticket.resolved_at),
+    ]
+    return [
+        Clock(
+            name=name,
+            due=due,
+            warn_at=warn_at,
+            done_at=done_at,
+            state=_clock_state(due=due, warn_at=warn_at, done_at=done_at, paused=paused, now=now),
+        )
+        for name, due, warn_at, done_at in spans
+    ]

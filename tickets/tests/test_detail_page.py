@@ -1,0 +1,106 @@
+"""The request page: the level's why, both clocks, the timeline; overrides by supervisors."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import make_customer, make_request
+from tickets.models import Ticket, TicketEvent
+from tickets.services.audit import build_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticket():
+    return make_request(
+        customer=make_customer(tier="SILVER"),
+        title="Checkout error",
+        description="error 500 for everyone",
+        impact_scope=120,
+        time_window_hours=1,
+        difficulty=1,
+    )
+
+
+def url(ticket, action=""):
+    return f"/tickets/{ticket.reference}/{action}"
+
+
+def test_agents_see_why_the_level_the_clocks_and_the_timeline(client, agent, ticket):
+    client.force_login(agent.user)
+    page = client.get(url(ticket)).content.decode()
+    assert ticket.reference in page
+    for text in ("Impact", "Time window", "Customer", "Difficulty", "policy v1"):
+        assert text in page
+    assert "The score gives P0." in page
+    assert "Capped at P1, the highest level tier Silver may request." in page
+    assert "First response" in page
+    assert "Handling" in page
+    assert "P0 capped at P1 for tier Silver" in page  # the creation event's reason
+    assert 'id="override-form"' not in page  # agents cannot override
+
+
+def test_supervisor_overrides_with_a_reason_and_sees_it_in_the_timeline(
+    client, supervisor_user, ticket
+):
+    client.force_login(supervisor_user)
+    response = client.post(url(ticket, "override/"), {"level": "P0", "reason": "Outage"})
+    assert response.status_code == 302
+    page = client.get(url(ticket)).content.decode()
+    assert "Overridden to P0 by a supervisor: “Outage”." in page
+    assert Ticket.objects.get(pk=ticket.pk).level == "P0"
+    client.post(url(ticket, "clear-override/"))
+    assert Ticket.objects.get(pk=ticket.pk).level == "P1"
+
+
+def test_override_without_a_reason_is_refused_and_changes_nothing(client, supervisor_user, ticket):
+    client.force_login(supervisor_user)
+    response = client.post(url(ticket, "override/"), {"level": "P0", "reason": "   "})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).level == "P1"
+    assert not ticket.events.filter(kind=TicketEvent.Kind.OVERRIDDEN).exists()
+
+
+def test_agents_cannot_override(client, agent, ticket):
+    client.force_login(agent.user)
+    response = client.post(url(ticket, "override/"), {"level": "P3", "reason": "no"})
+    assert response.status_code == 403
+    assert Ticket.objects.get(pk=ticket.pk).level == "P1"
+
+
+def test_override_is_post_only(client, supervisor_user, ticket):
+    client.force_login(supervisor_user)
+    assert client.get(url(ticket, "override/")).status_code == 405
+
+
+def test_customers_and_anonymous_users_cannot_open_the_page(client, customer_a_user, ticket):
+    assert client.get(url(ticket)).status_code == 302
+    client.force_login(customer_a_user)
+    assert client.get(url(ticket)).status_code == 403
+
+
+def test_unknown_reference_is_404(client, agent):
+    client.force_login(agent.user)
+    assert client.get("/tickets/EX-NOPE0000/").status_code == 404
+
+
+def test_page_queries_do_not_grow_with_the_timeline(client, agent, ticket):
+    client.force_login(agent.user)
+    client.get(url(ticket))  # warm the session and content types
+    with CaptureQueriesContext(connection) as short:
+        client.get(url(ticket))
+    TicketEvent.objects.bulk_create(
+        build_event(
+            ticket_id=ticket.pk,
+            kind=TicketEvent.Kind.NOTE,
+            at=ticket.created_at,
+            actor=agent.user,
+            body=f"note {n}",
+        )
+        for n in range(40)
+    )
+    with CaptureQueriesContext(connection) as long:
+        client.get(url(ticket))
+    assert len(long.captured_queries) == len(short.captured_queries) <= 12
