@@ -23,7 +23,7 @@ from ..models import Category, ChecklistItem, PriorityPolicy, Ticket, TicketEven
 from .intake import lane_for
 from .policy import active_policy
 from .scoring import compute_score, customer_score_for, resolve_level
-from .sla import hours_to_timedelta, sla_times
+from .sla import hours_to_timedelta, refresh_sla_states, sla_times
 
 DEMO_PASSWORD = "demo"
 REFERENCE_PREFIX = "DEMO-"
@@ -327,7 +327,7 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
             at=t.created_at,
             kind=TicketEvent.Kind.CREATED,
             new_value=t.level,
-            reason=f"score {t.score}",
+            reason=f"score {t.score.normalize()}",
         )
         for t in rows
     ]
@@ -345,6 +345,7 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
     _insert(TicketEvent, events)
     _insert(ChecklistItem, _checklists(rows, categories))
     _reset_sequences([Ticket, TicketEvent, ChecklistItem])
+    refresh_sla_states(now=now)
     for agent in agents:
         agent.open_load = loads[agent.pk]
     Agent.objects.bulk_update(agents, ["open_load"])
