@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agent, Holiday, ServiceCalendar, ServiceWindow, Skill
+from .models import (
+    Agent,
+    Holiday,
+    LaneChange,
+    LaneSettings,
+    ServiceCalendar,
+    ServiceWindow,
+    Shift,
+    Skill,
+)
 
 
 @admin.register(Skill)
@@ -46,15 +55,29 @@ class HolidayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
+class ShiftInline(admin.TabularInline):
+    model = Shift
+    extra = 0
+
+
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "lane", "status", "load_display", "skill_list", "language"]
-    list_filter = ["lane", "status", "skills"]
+    list_display = [
+        "__str__",
+        "lane",
+        "borrowed_at",
+        "status",
+        "load_display",
+        "skill_list",
+        "language",
+    ]
+    list_filter = ["lane", "status", "skills", ("borrowed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
     filter_horizontal = ["skills"]
-    readonly_fields = ["open_load", "last_assigned_at"]
+    readonly_fields = ["open_load", "last_assigned_at", "borrowed_at"]
+    inlines = [ShiftInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("skills")
@@ -66,3 +89,44 @@ class AgentAdmin(admin.ModelAdmin):
     @admin.display(description=_("skills"))
     def skill_list(self, agent: Agent) -> str:
         return ", ".join(skill.code for skill in agent.skills.all())
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = ["agent", "weekday", "starts_at", "ends_at"]
+    list_filter = ["weekday", "agent__lane"]
+    list_select_related = ["agent__user"]
+    search_fields = ["agent__user__username"]
+    autocomplete_fields = ["agent"]
+
+
+@admin.register(LaneSettings)
+class LaneSettingsAdmin(admin.ModelAdmin):
+    list_display = ["lane", "routing_mode"]
+    list_editable = ["routing_mode"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LaneChange)
+class LaneChangeAdmin(admin.ModelAdmin):
+    """History only: borrowing is decided by the rebalance job, never edited by hand."""
+
+    list_display = ["at", "agent", "action", "backlog", "urgent_agents", "normal_agents", "reason"]
+    list_filter = ["action"]
+    list_select_related = ["agent__user"]
+    search_fields = ["agent__user__username", "reason"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -146,6 +146,10 @@ class Agent(models.Model):
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True)
+    # Set while a normal-lane agent is lent to the urgent lane (staffing.services).
+    borrowed_at = models.DateTimeField(
+        _("borrowed by the urgent lane since"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["user__username"]
@@ -154,6 +158,10 @@ class Agent(models.Model):
         permissions = [("manage_staffing", _("Can manage lanes and staffing"))]
         constraints = [
             models.CheckConstraint(condition=Q(max_load__gte=1), name="agent_max_load_positive"),
+            models.CheckConstraint(
+                condition=Q(borrowed_at__isnull=True) | Q(lane="normal"),
+                name="agent_only_normal_lane_is_borrowed",
+            ),
         ]
         indexes = [
             # Routing: available agents of one lane.
@@ -162,3 +170,88 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.username
+
+    @property
+    def working_lane(self) -> str:
+        return Lane.URGENT if self.borrowed_at is not None else self.lane
+
+
+class Shift(models.Model):
+    """A weekly shift in the project time zone. An end at or before the start runs past
+    midnight into the next day (22:00-06:00); equal start and end is a 24-hour shift."""
+
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=ServiceWindow.Weekday.choices)
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["agent", "weekday", "starts_at"]
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="shift_weekday_range"
+            ),
+        ]
+        indexes = [
+            # "Who is on shift now": shifts of one weekday.
+            models.Index(fields=["weekday", "starts_at"], name="shift_weekday_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+
+
+class LaneSettings(models.Model):
+    class RoutingMode(models.TextChoices):
+        LEAST_LOADED = "least_loaded", _("Least loaded (ties: idle longest)")
+        ROUND_ROBIN = "round_robin", _("Round robin")
+
+    lane = models.CharField(_("lane"), max_length=10, choices=Lane.choices, unique=True)
+    routing_mode = models.CharField(
+        _("routing mode"),
+        max_length=20,
+        choices=RoutingMode.choices,
+        default=RoutingMode.LEAST_LOADED,
+    )
+
+    class Meta:
+        ordering = ["lane"]
+        verbose_name = _("lane settings")
+        verbose_name_plural = _("lane settings")
+
+    def __str__(self) -> str:
+        return self.get_lane_display()
+
+
+class LaneChange(models.Model):
+    """The record of every borrow and release, with the figures that justified it."""
+
+    class Action(models.TextChoices):
+        BORROW = "borrow", _("Borrowed into the urgent lane")
+        RELEASE = "release", _("Released back to the normal lane")
+
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="lane_changes", verbose_name=_("agent")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    at = models.DateTimeField(_("at"))
+    reason = models.CharField(_("reason"), max_length=300)
+    backlog = models.PositiveIntegerField(_("urgent backlog"))
+    urgent_agents = models.PositiveIntegerField(_("urgent agents before"))
+    normal_agents = models.PositiveIntegerField(_("normal agents before"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("lane change")
+        verbose_name_plural = _("lane changes")
+        indexes = [
+            # The staffing page's recent history.
+            models.Index(fields=["-at"], name="lanechange_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.agent_id}"

@@ -1,8 +1,10 @@
-"""django-q2 jobs; each is also a management command of the same name."""
+"""django-q2 jobs and background work; each job is also a management command."""
 
 from dataclasses import asdict
 from typing import Any
 
+from .services import notifications
+from .services.lanes import rebalance
 from .services.priority import escalate_waiting_tickets, rescore_open_tickets
 
 
@@ -12,3 +14,11 @@ def rescore_tickets() -> dict[str, Any]:
 
 def escalate_tickets() -> dict[str, Any]:
     return asdict(escalate_waiting_tickets())
+
+
+def rebalance_lanes() -> dict[str, Any]:
+    return rebalance().as_dict()
+
+
+def send_ticket_email(kind: str, ticket_id: int, details: dict[str, str]) -> int:
+    return notifications.send_ticket_email(kind, ticket_id, details)

@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from quotas.models import Customer, Level
 from staffing.models import Lane
 from staffing.service_hours import ServiceHours
+from staffing.services import reserve_agent
 
-from ..models import Category, ChecklistItem, Ticket, TicketEvent
+from ..models import Category, ChecklistItem, ResponseTemplate, Ticket, TicketEvent
+from . import notifications
 from .audit import build_event
 from .categorise import categorise, instantiate_checklist
 from .errors import TicketError
+from .notifications import response_template
 from .policy import active_policy
 from .scoring import compute_score, customer_score_for, resolve_level
 from .sla import hours_to_timedelta, sla_times
@@ -177,6 +180,8 @@ def submit_request(
         override_level="",
     )
     hours = ServiceHours.for_calendar(tier.calendar)
+    lane = lane_for(level)
+    assignee = reserve_agent(lane=lane, skill_id=category.skill_id, now=now)
     ticket = Ticket(
         customer=customer,
         category=category,
@@ -187,7 +192,8 @@ def submit_request(
         time_window_hours=data.time_window_hours,
         difficulty=data.difficulty,
         requested_level=data.requested_level,
-        status=Ticket.Status.QUEUED,
+        status=Ticket.Status.ASSIGNED if assignee else Ticket.Status.QUEUED,
+        assignee=assignee,
         level=level,
         score=score.total,
         impact_score=score.impact,
@@ -196,7 +202,7 @@ def submit_request(
         difficulty_score=score.difficulty,
         policy=policy,
         scored_at=now,
-        lane=lane_for(level),
+        lane=lane,
         created_at=now,
         next_escalation_at=hours.add(
             now, hours_to_timedelta(Decimal(policy.escalation_interval_minutes) / 60)
@@ -222,25 +228,49 @@ def submit_request(
             "cap": level,
             "tier": tier.name,
         }
-    TicketEvent.objects.bulk_create(
-        [
-            build_event(
-                ticket_id=ticket.pk,
-                kind=TicketEvent.Kind.CREATED,
-                at=now,
-                actor=submitted_by,
-                new=level,
-                reason=reason,
-                public=True,
-            ),
-            build_event(
-                ticket_id=ticket.pk,
-                kind=TicketEvent.Kind.STATUS_CHANGED,
-                at=now,
-                old=Ticket.Status.NEW,
-                new=Ticket.Status.QUEUED,
-                public=True,
-            ),
-        ]
+    acknowledgement = response_template(
+        ticket, kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT, language=customer.language
     )
+    events = [
+        build_event(
+            ticket_id=ticket.pk,
+            kind=TicketEvent.Kind.CREATED,
+            at=now,
+            actor=submitted_by,
+            new=level,
+            reason=reason,
+            public=True,
+        ),
+        build_event(
+            ticket_id=ticket.pk,
+            kind=TicketEvent.Kind.STATUS_CHANGED,
+            at=now,
+            old=Ticket.Status.NEW,
+            new=ticket.status,
+            reason="" if assignee else _("no agent available"),
+            public=True,
+        ),
+        # The acknowledgement is automatic: it is not the first response.
+        build_event(
+            ticket_id=ticket.pk,
+            kind=TicketEvent.Kind.ACKNOWLEDGED,
+            at=now,
+            new=acknowledgement.subject,
+            body=acknowledgement.body,
+            public=True,
+        ),
+    ]
+    if assignee:
+        events.append(
+            build_event(
+                ticket_id=ticket.pk,
+                kind=TicketEvent.Kind.ASSIGNED,
+                at=now,
+                new=assignee.user.username,
+                reason=_("routed automatically"),
+            )
+        )
+        notifications.enqueue("assigned", ticket.pk)
+    TicketEvent.objects.bulk_create(events)
+    notifications.enqueue("acknowledgement", ticket.pk)
     return ticket

@@ -48,7 +48,12 @@ def test_intake_scores_categorises_and_sets_lane_and_clocks():
     assert ticket.next_escalation_at == MONDAY_10 + timedelta(hours=2)
     assert ticket.checklist.count() == 4
     kinds = list(ticket.events.values_list("kind", "new_value"))
-    assert kinds == [("created", "P0"), ("status", "queued")]
+    assert kinds == [
+        ("created", "P0"),
+        ("status", "queued"),  # nobody on shift in this test
+        ("acknowledged", "Technical request received"),
+    ]
+    assert ticket.first_response_at is None  # the acknowledgement is not a response
 
 
 @time_machine.travel(datetime(2026, 11, 6, 17, 30, tzinfo=SHANGHAI), tick=False)

@@ -1,0 +1,269 @@
+"""Shifts, routing capacity, lane borrowing and coverage (SPEC 2 and 3)."""
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connections
+
+from conftest import make_agent, requires_postgres, transactional
+from staffing.models import Agent, Lane, LaneChange, LaneSettings, Shift, Skill
+from staffing.services import (
+    borrow_count,
+    coverage_gaps,
+    lane_sizes,
+    on_shift,
+    rebalance_lanes,
+    reserve_agent,
+)
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY_10 = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
+ALL_WEEK = range(7)
+
+
+def shift(agent, days=ALL_WEEK, start=dt.time(0), end=dt.time(0)):
+    Shift.objects.bulk_create(
+        Shift(agent=agent, weekday=day, starts_at=start, ends_at=end) for day in days
+    )
+    return agent
+
+
+def staffed(lane=Lane.URGENT, **kwargs):
+    return shift(make_agent(lane=lane, **kwargs))
+
+
+def technical():
+    return Skill.objects.get(code="technical").pk
+
+
+def on_shift_names(moment):
+    return set(Agent.objects.filter(on_shift(moment)).values_list("user__username", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "moment", "expected"),
+    [
+        (dt.time(9), dt.time(17), MONDAY_10, True),
+        (dt.time(9), dt.time(17), MONDAY_10.replace(hour=17), False),  # end is exclusive
+        (dt.time(9), dt.time(17), MONDAY_10.replace(hour=9), True),
+        (dt.time(22), dt.time(6), MONDAY_10.replace(hour=23), True),  # overnight, evening part
+        (dt.time(22), dt.time(6), MONDAY_10 + dt.timedelta(hours=-6), False),  # Monday 04:00
+        (dt.time(22), dt.time(6), MONDAY_10 + dt.timedelta(hours=18), True),  # Tuesday 04:00
+        (dt.time(8), dt.time(8), MONDAY_10 + dt.timedelta(hours=21), True),  # 24 h shift
+        (dt.time(8), dt.time(8), MONDAY_10 + dt.timedelta(hours=22), False),  # Tuesday 08:00
+    ],
+)
+def test_on_shift_follows_weekly_shifts_in_the_project_time_zone(start, end, moment, expected):
+    agent = shift(make_agent(), days=[0], start=start, end=end)  # Mondays only
+    assert (agent.user.username in on_shift_names(moment)) is expected
+
+
+def test_coverage_gaps_find_hours_without_an_urgent_agent():
+    day = shift(make_agent(lane=Lane.URGENT), start=dt.time(8), end=dt.time(20))
+    shift(make_agent(lane=Lane.URGENT), days=range(5), start=dt.time(20), end=dt.time(8))
+    shift(make_agent(lane=Lane.NORMAL), start=dt.time(0), end=dt.time(0))  # not urgent
+    assert day
+    gaps = coverage_gaps(start=MONDAY_10, days=7)
+    # Weekday nights are covered; Saturday and Sunday nights are not.
+    assert gaps == [
+        (
+            dt.datetime(2026, 11, 7, 20, tzinfo=SHANGHAI),
+            dt.datetime(2026, 11, 8, 8, tzinfo=SHANGHAI),
+        ),
+        (
+            dt.datetime(2026, 11, 8, 20, tzinfo=SHANGHAI),
+            dt.datetime(2026, 11, 9, 8, tzinfo=SHANGHAI),
+        ),
+    ]
+
+
+def test_full_coverage_has_no_gaps():
+    staffed()
+    assert coverage_gaps(start=MONDAY_10) == []
+
+
+def test_no_urgent_agents_is_one_long_gap():
+    assert coverage_gaps(start=MONDAY_10, days=7) == [(MONDAY_10, MONDAY_10 + dt.timedelta(days=7))]
+
+
+def test_routing_picks_the_lowest_load_ratio_then_the_longest_idle():
+    busy = staffed(max_load=4, open_load=2)  # 0.5
+    light = staffed(max_load=10, open_load=1)  # 0.1
+    idle = staffed(max_load=5, open_load=1, last_assigned_at=MONDAY_10 - dt.timedelta(hours=3))
+    recent = staffed(max_load=5, open_load=1, last_assigned_at=MONDAY_10 - dt.timedelta(hours=1))
+    assert busy
+    assert recent
+    picks = [reserve_agent(lane=Lane.URGENT, skill_id=technical(), now=MONDAY_10) for _ in range(4)]
+    # light 0.1 goes first and reaches 0.2; it now ties with idle and recent, and having
+    # just been given work it is the least idle of the three.
+    assert [p.pk for p in picks] == [light.pk, idle.pk, recent.pk, light.pk]
+    light.refresh_from_db()
+    assert (light.open_load, light.last_assigned_at) == (3, MONDAY_10)
+
+
+def test_round_robin_mode_takes_the_longest_idle_regardless_of_load():
+    LaneSettings.objects.filter(lane=Lane.URGENT).update(routing_mode="round_robin")
+    loaded = staffed(max_load=10, open_load=8, last_assigned_at=MONDAY_10 - dt.timedelta(hours=5))
+    staffed(max_load=10, open_load=0, last_assigned_at=MONDAY_10 - dt.timedelta(hours=1))
+    assert reserve_agent(lane=Lane.URGENT, skill_id=technical(), now=MONDAY_10).pk == loaded.pk
+
+
+def test_routing_respects_lane_skill_status_shift_and_maximum_load():
+    staffed(lane=Lane.NORMAL)  # wrong lane
+    staffed(skills=["billing"])  # wrong skill
+    staffed(status=Agent.Status.AWAY)
+    make_agent()  # no shift
+    staffed(max_load=2, open_load=2)  # full
+    assert reserve_agent(lane=Lane.URGENT, skill_id=technical(), now=MONDAY_10) is None
+    borrowed = staffed(lane=Lane.NORMAL, borrowed_at=MONDAY_10)
+    assert reserve_agent(lane=Lane.URGENT, skill_id=technical(), now=MONDAY_10).pk == borrowed.pk
+    # A borrowed agent no longer takes normal-lane work.
+    assert reserve_agent(lane=Lane.NORMAL, skill_id=technical(), now=MONDAY_10).lane == Lane.NORMAL
+    assert Agent.objects.get(pk=borrowed.pk).open_load == 1
+
+
+def test_an_agent_is_never_given_more_than_the_maximum_load():
+    agent = staffed(max_load=2)
+    results = [
+        reserve_agent(lane=Lane.URGENT, skill_id=technical(), now=MONDAY_10) for _ in range(4)
+    ]
+    assert [r is not None for r in results] == [True, True, False, False]
+    agent.refresh_from_db()
+    assert agent.open_load == 2
+
+
+def test_borrow_count_follows_the_spec():
+    assert borrow_count(backlog=15, urgent_agents=5, normal_agents=15) == 3
+    assert borrow_count(backlog=40, urgent_agents=5, normal_agents=15) == 4  # 30 % cap
+    assert borrow_count(backlog=8, urgent_agents=5, normal_agents=15) == 0
+
+
+def spec_team():
+    """20 on shift: the seed formula's 5 urgent and 15 normal."""
+    urgent = [staffed(Lane.URGENT) for _ in range(5)]
+    normal = [staffed(Lane.NORMAL, open_load=n % 4, max_load=5) for n in range(15)]
+    return urgent, normal
+
+
+def test_spec_borrowing_example():
+    _, _normal = spec_team()
+    result = rebalance_lanes(urgent_backlog=15, needed_skill_ids={technical()}, now=MONDAY_10)
+    assert (result.urgent_agents, result.normal_agents) == (5, 15)
+    assert len(result.borrowed) == 3
+    assert (result.urgent_after, result.normal_after) == (8, 12)
+    assert lane_sizes(now=MONDAY_10) == {
+        "urgent": 8,
+        "urgent_own": 5,
+        "borrowed": 3,
+        "normal": 12,
+        "on_shift": 20,
+    }
+    # The least loaded were chosen (loads cycle 0,1,2,3: four agents carry none).
+    chosen = Agent.objects.filter(borrowed_at__isnull=False)
+    assert set(chosen.values_list("open_load", flat=True)) == {0}
+    records = LaneChange.objects.filter(action="borrow")
+    assert records.count() == 3
+    assert {(r.backlog, r.urgent_agents, r.normal_agents) for r in records} == {(15, 5, 15)}
+
+
+def test_borrowing_never_takes_the_normal_lane_below_70_percent():
+    spec_team()
+    result = rebalance_lanes(urgent_backlog=100, needed_skill_ids=set(), now=MONDAY_10)
+    assert len(result.borrowed) == 4
+    assert result.normal_after == 11  # 11 / 15 >= 70 %
+    again = rebalance_lanes(urgent_backlog=100, needed_skill_ids=set(), now=MONDAY_10)
+    assert again.borrowed == []
+
+
+def test_borrowed_agents_need_a_skill_the_backlog_needs():
+    spec_team()
+    billing_only = [staffed(Lane.NORMAL, skills=["billing"]) for _ in range(3)]
+    Agent.objects.filter(lane=Lane.NORMAL).exclude(pk__in=[a.pk for a in billing_only]).update(
+        open_load=4
+    )
+    result = rebalance_lanes(
+        urgent_backlog=15, needed_skill_ids={Skill.objects.get(code="billing").pk}, now=MONDAY_10
+    )
+    # The billing-only agents are idle, and every normal agent also has billing; the three
+    # idle billing specialists go first.
+    assert set(result.borrowed) == {a.user.username for a in billing_only}
+
+
+def test_hysteresis_keeps_borrowed_agents_until_the_backlog_is_back_down():
+    spec_team()
+    rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10)
+    assert rebalance_lanes(urgent_backlog=9, needed_skill_ids=set(), now=MONDAY_10).released == []
+    assert Agent.objects.filter(borrowed_at__isnull=False).count() == 3
+    release = rebalance_lanes(urgent_backlog=8, needed_skill_ids=set(), now=MONDAY_10)
+    assert len(release.released) == 3
+    assert (release.urgent_after, release.normal_after) == (5, 15)
+    assert LaneChange.objects.filter(action="release").count() == 3
+    # Back below the trigger (8 <= 10): nothing is borrowed again.
+    assert rebalance_lanes(urgent_backlog=8, needed_skill_ids=set(), now=MONDAY_10).borrowed == []
+
+
+def test_borrowed_agents_going_off_shift_are_released():
+    spec_team()
+    rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10)
+    lent = Agent.objects.filter(borrowed_at__isnull=False).first()
+    lent.status = Agent.Status.OFFLINE
+    lent.save()
+    result = rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10)
+    assert lent.user.username in result.released
+    assert len(result.borrowed) == 1  # replaced by another normal-lane agent
+    assert Agent.objects.filter(borrowed_at__isnull=False).count() == 3
+
+
+def test_rebalancing_twice_gives_the_result_of_once():
+    spec_team()
+    rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10)
+    second = rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10)
+    assert (second.borrowed, second.released) == ([], [])
+    assert LaneChange.objects.count() == 3
+
+
+def in_threads(target, count):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(target())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+@requires_postgres
+@transactional
+def test_concurrent_rebalancing_borrows_once():
+    spec_team()
+    in_threads(lambda: rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10), 4)
+    assert Agent.objects.filter(borrowed_at__isnull=False).count() == 3
+    assert LaneChange.objects.count() == 3
+
+
+@requires_postgres
+@transactional
+def test_concurrent_routing_never_overloads_an_agent():
+    agents = [staffed(max_load=3) for _ in range(4)]
+    results = in_threads(
+        lambda: reserve_agent(lane=Lane.URGENT, skill_id=technical(), now=MONDAY_10), 20
+    )
+    assigned = [r for r in results if r is not None]
+    assert len(assigned) == 12
+    loads = dict(Agent.objects.filter(pk__in=[a.pk for a in agents]).values_list("pk", "open_load"))
+    assert set(loads.values()) == {3}
