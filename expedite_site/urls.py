@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("portal/", include("tickets.portal_urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("staffing/", monitoring_views.staffing, name="staffing"),
 ]

@@ -267,3 +267,14 @@ def test_concurrent_routing_never_overloads_an_agent():
     assert len(assigned) == 12
     loads = dict(Agent.objects.filter(pk__in=[a.pk for a in agents]).values_list("pk", "open_load"))
     assert set(loads.values()) == {3}
+
+
+def test_routing_costs_the_same_queries_for_any_number_of_agents(django_assert_num_queries):
+    staffed()
+    skill_id = technical()
+    with django_assert_num_queries(4):  # routing mode, candidates, conditional update, agent
+        assert reserve_agent(lane=Lane.URGENT, skill_id=skill_id, now=MONDAY_10)
+    for n in range(40):
+        staffed(lane=Lane.URGENT if n % 2 else Lane.NORMAL)
+    with django_assert_num_queries(4):
+        assert reserve_agent(lane=Lane.URGENT, skill_id=skill_id, now=MONDAY_10)

@@ -5,7 +5,7 @@ Bulk inserts only (100,000 requests must load in well under a minute on SQLite).
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from quotas.models import Customer, PortalUser, Tier
-from staffing.models import Agent, Lane, Skill
+from staffing.models import Agent, Lane, Shift, Skill
 from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import Category, ChecklistItem, PriorityPolicy, Ticket, TicketEvent
@@ -43,6 +43,17 @@ AGENTS = [
     ("agent11", Lane.NORMAL, ["technical", "account"], 8),
     ("agent12", Lane.NORMAL, None, 8),
 ]
+
+EVERY_DAY, WEEKDAYS = range(7), range(5)
+# Weekly shifts (days, start, end); the urgent lane covers 24/7 and agent1 is always on.
+SHIFTS = {
+    "agent1": (EVERY_DAY, time(0), time(0)),
+    "agent2": (EVERY_DAY, time(8), time(20)),
+    "agent3": (EVERY_DAY, time(20), time(8)),
+    "agent4": (WEEKDAYS, time(9), time(18)),
+    "agent10": (EVERY_DAY, time(0), time(0)),
+}
+DEFAULT_SHIFT = (WEEKDAYS, time(9), time(18))
 
 # (customer name, tier code, strategic partner, portal username or None, language)
 CUSTOMERS = [
@@ -132,6 +143,11 @@ def _ensure_people(password_hash: str) -> tuple[list[Agent], list[Customer]]:
             agent.skills.set(
                 list(skills.values()) if skill_codes is None else [skills[c] for c in skill_codes]
             )
+            days, starts_at, ends_at = SHIFTS.get(username, DEFAULT_SHIFT)
+            Shift.objects.bulk_create(
+                Shift(agent=agent, weekday=day, starts_at=starts_at, ends_at=ends_at)
+                for day in days
+            )
         agents.append(agent)
 
     tiers = {tier.code: tier for tier in Tier.objects.all()}
@@ -211,10 +227,10 @@ def _make_ticket(
             status = Ticket.Status.QUEUED
     first_response_at = None
     if status not in (Ticket.Status.QUEUED, Ticket.Status.ASSIGNED, Ticket.Status.CANCELLED):
-        first_response_at = created + timedelta(minutes=rng.randint(5, 240))
+        first_response_at = min(created + timedelta(minutes=rng.randint(5, 180)), now)
     resolved_at = closed_at = None
-    if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
-        resolved_at = created + timedelta(minutes=rng.randint(250, 3000))
+    if first_response_at and status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        resolved_at = first_response_at + timedelta(minutes=rng.randint(15, 300))
     if status == Ticket.Status.CLOSED:
         closed_at = resolved_at + timedelta(days=rng.randint(1, 3))  # type: ignore[operator]
     ticket = Ticket(

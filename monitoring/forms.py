@@ -1,0 +1,38 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from staffing import capacity
+
+
+class PlannerForm(forms.Form):
+    """Targets for the Erlang C planner on the staffing page (GET, changes nothing)."""
+
+    target_level = forms.FloatField(
+        label=_("Share answered in time"),
+        initial=capacity.DEFAULT_TARGET_LEVEL,
+        min_value=0.01,
+        max_value=0.999,
+    )
+    target_minutes = forms.FloatField(
+        label=_("Within (minutes)"), initial=capacity.DEFAULT_TARGET_MINUTES, min_value=0
+    )
+    shrinkage = forms.FloatField(
+        label=_("Shrinkage"), initial=capacity.DEFAULT_SHRINKAGE, min_value=0, max_value=0.95
+    )
+    max_occupancy = forms.FloatField(
+        label=_("Maximum occupancy"), initial=0.85, min_value=0.1, max_value=1
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row row-cols-sm-auto g-2 align-items-end"
+        self.helper.add_input(Submit("plan", _("Plan"), css_class="btn-sm"))
+
+    def targets(self) -> dict[str, float]:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data
+        return {name: field.initial for name, field in self.fields.items()}
