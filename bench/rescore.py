@@ -50,8 +50,11 @@ def measure(name: str, job: Callable[[], Any]) -> dict[str, Any]:
     }
 
 
-def run_size(size: int) -> dict[str, Any]:
-    """Seed `size` open requests into a fresh database and measure the jobs on them."""
+def run_size(size: int) -> tuple[str, dict[str, Any]]:
+    """Seed `size` open requests into a fresh database and measure the jobs on them.
+
+    Returns the database description and the measurements.
+    """
     # Models and services can only be imported once setup_django() has loaded the apps.
     from django.utils import timezone
 
@@ -69,12 +72,7 @@ def run_size(size: int) -> dict[str, Any]:
             measure("rescore again", lambda: rescore_open_tickets(now=now)),
             measure("escalate", lambda: escalate_waiting_tickets(now=now)),
         ]
-    return {
-        "database": database,
-        "open_tickets": size,
-        "seed_seconds": round(seed_seconds, 2),
-        "jobs": jobs,
-    }
+    return database, {"open_tickets": size, "seed_seconds": round(seed_seconds, 2), "jobs": jobs}
 
 
 def budget_verdict(database: str, results: list[dict[str, Any]]) -> str | None:
@@ -89,23 +87,19 @@ def budget_verdict(database: str, results: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.3f}"
-    return f"{value:,}"
+def _cell(value: Any, decimals: int) -> str:
+    return "-" if value is None else f"{value:,.{decimals}f}"
 
 
 def print_table(database: str, results: list[dict[str, Any]], verdict: str | None) -> None:
+    # (heading, key, decimals)
     columns = [
-        ("job", "job"),
-        ("examined", "examined"),
-        ("changed", "changed"),
-        ("seconds", "seconds"),
-        ("tickets/s", "tickets_per_second"),
-        ("queries", "queries"),
-        ("q/1k", "queries_per_1000"),
+        ("examined", "examined", 0),
+        ("changed", "changed", 0),
+        ("seconds", "seconds", 2),
+        ("tickets/s", "tickets_per_second", 0),
+        ("queries", "queries", 0),
+        ("queries/1k", "queries_per_1000", 1),
     ]
     print(f"database: {database}")
     print(BUDGET)
@@ -117,12 +111,12 @@ def print_table(database: str, results: list[dict[str, Any]], verdict: str | Non
             f"{result['open_tickets']:,} open tickets "
             f"(seeded in {result['seed_seconds']:.2f} s, clock +3 h)"
         )
-        rows = [[title for title, _ in columns]]
+        rows = [["job", *(heading for heading, _, _ in columns)]]
         rows += [
-            [job[key] if key == "job" else _cell(job[key]) for _, key in columns]
+            [job["job"], *(_cell(job[key], decimals) for _, key, decimals in columns)]
             for job in result["jobs"]
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
             cells = [row[0].ljust(widths[0])]
             cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
@@ -149,14 +143,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     setup_django()
-    results = []
+    database, results = "", []
     for size in args.open:
         # Progress on stderr keeps stdout a clean table or JSON document.
         print(f"measuring {size:,} open tickets...", file=sys.stderr, flush=True)
-        results.append(run_size(size))
-    database = results[0].pop("database")
-    for result in results[1:]:
-        result.pop("database")
+        database, result = run_size(size)
+        results.append(result)
     verdict = budget_verdict(database, results)
     if args.json:
         document = {

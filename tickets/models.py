@@ -361,6 +361,10 @@ class Ticket(models.Model):
     sla_state = models.CharField(
         _("SLA state"), max_length=10, choices=SlaState.choices, default=SlaState.OK
     )
+    # Counters kept by the workflow services so monitoring aggregates without joins.
+    agent_reply_count = models.PositiveIntegerField(_("agent replies"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    error_flagged_at = models.DateTimeField(_("handling error flagged at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
@@ -372,6 +376,7 @@ class Ticket(models.Model):
         permissions = [
             ("work_queue", _("Can work the request queue")),
             ("override_level", _("Can override a request's level")),
+            ("act_on_any", _("Can act on any request, not only their own")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -471,6 +476,7 @@ class TicketEvent(models.Model):
         REPLY = "reply", _("Reply to customer")
         NOTE = "note", _("Internal note")
         CHECKLIST = "checklist", _("Checklist item ticked")
+        CUSTOMER_REPLY = "customer_reply", _("Customer replied")
         MERGED = "merged", _("Merged")
         ERROR_FLAGGED = "error", _("Handling error flagged")
 

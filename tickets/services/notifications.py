@@ -24,6 +24,8 @@ ETA_BY_DIFFICULTY = {
     5: gettext_lazy("8 hours"),
 }
 FALLBACK_LANGUAGE = "en"
+# What only the customer needs: the assignee wrote the reply and knows the ETA.
+CUSTOMER_ONLY = {"acknowledgement", "reply"}
 
 
 def eta_text(difficulty: int, language: str) -> str:
@@ -91,7 +93,10 @@ def recipients(ticket: Ticket) -> list[Recipient]:
 def _render(kind: str, ticket: Ticket, recipient: Recipient, details: dict[str, str]) -> Message:
     with translation.override(recipient.language):
         values = {"reference": ticket.reference, "title": ticket.title}
-        if kind == "assigned":
+        if kind == "reply":
+            subject = _("[%(reference)s] Reply to your request") % values
+            body = details["body"]
+        elif kind == "assigned":
             values["agent"] = str(ticket.assignee) if ticket.assignee else ""
             subject = _("[%(reference)s] assigned to %(agent)s") % values
             body = _("Request %(reference)s “%(title)s” is now handled by %(agent)s.") % values
@@ -114,9 +119,9 @@ def send_ticket_email(kind: str, ticket_id: int, details: dict[str, str]) -> int
         return 0
     messages = []
     for recipient in recipients(ticket):
+        if kind in CUSTOMER_ONLY and not recipient.is_customer:
+            continue
         if kind == "acknowledgement":
-            if not recipient.is_customer:
-                continue
             message = response_template(
                 ticket, kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT, language=recipient.language
             )
