@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from quotas.models import Customer, Level
@@ -55,7 +56,11 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
 
 class ChecklistItemTemplate(models.Model):
@@ -455,6 +460,10 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text_en
+
+    @property
+    def text(self) -> str:
+        return self.text_zh if (get_language() or "").startswith("zh") else self.text_en
 
 
 class TicketEvent(models.Model):

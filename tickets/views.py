@@ -1,26 +1,93 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
-from .forms import OverrideForm
-from .models import Ticket
+from quotas.models import Level
+from staffing.models import Agent
+
+from .filters import QueueFilter
+from .forms import (
+    ActionForm,
+    CategoryForm,
+    ChecklistForm,
+    MergeForm,
+    MessageForm,
+    OverrideForm,
+    ReasonForm,
+    ReassignForm,
+)
+from .models import ResponseTemplate, Ticket
+from .services import workflow
+from .services.categorise import recategorise
 from .services.errors import TicketError
+from .services.notifications import response_template
 from .services.priority import clear_override, override_level
 from .services.scoring import explain_level
 from .services.sla import clocks
+from .services.workflow import claim_next
+from .tables import QueueTable
+
+BOARD_PAGE_SIZE = 50
+
+
+def _board(request: HttpRequest) -> dict[str, object]:
+    """The board's table, filters and level counts: a fixed number of queries."""
+    tickets = Ticket.objects.open().select_related("customer__tier", "category", "assignee__user")
+    board_filter = QueueFilter(request.GET or None, queryset=tickets, request=request)
+    table = QueueTable(board_filter.qs)
+    RequestConfig(request, paginate={"per_page": BOARD_PAGE_SIZE}).configure(table)
+    counts = dict(
+        Ticket.objects.open().values_list("level").annotate(n=Count("pk")).values_list("level", "n")
+    )
+    return {
+        "filter": board_filter,
+        "table": table,
+        "level_counts": [(level, counts.get(level, 0)) for level in Level.values],
+        "mine": request.GET.get("mine") == "true",
+    }
 
 
 @permission_required("tickets.work_queue", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "placeholder.html",
-        {"heading": _("Queue"), "explanation": _("The agents' queue board will appear here.")},
-    )
+    return render(request, "tickets/queue.html", _board(request))
+
+
+@permission_required("tickets.work_queue", raise_exception=True)
+def queue_rows(request: HttpRequest) -> HttpResponse:
+    """The board without the page around it, for the 15-second refresh."""
+    return render(request, "tickets/_queue_board.html", _board(request))
+
+
+@require_POST
+@permission_required("tickets.work_queue", raise_exception=True)
+def claim(request: HttpRequest) -> HttpResponse:
+    agent = Agent.objects.filter(user=request.user).first()
+    if agent is None:
+        messages.error(request, _("Only agents can claim requests."))
+        return redirect("tickets:queue")
+    try:
+        ticket = claim_next(agent=agent)
+    except TicketError as error:
+        messages.error(request, error.message)
+        return redirect("tickets:queue")
+    if ticket is None:
+        messages.info(
+            request, _("Nothing to claim: no waiting request matches your lane and skills.")
+        )
+        return redirect("tickets:queue")
+    messages.success(request, _("You claimed %(reference)s.") % {"reference": ticket.reference})
+    return redirect("tickets:detail", reference=ticket.reference)
 
 
 def _ticket_for_staff(reference: str) -> Ticket:
@@ -35,6 +102,13 @@ def _ticket_for_staff(reference: str) -> Ticket:
 def _render_detail(
     request: HttpRequest, ticket: Ticket, override_form: OverrideForm | None = None
 ) -> HttpResponse:
+    version = {"version": workflow.version_of(ticket)}
+    reply_draft = ""
+    if ticket.first_response_at is None:
+        reply_draft = response_template(
+            ticket, kind=ResponseTemplate.Kind.FIRST_REPLY, language=ticket.customer.language
+        ).body
+    checklist = list(ticket.checklist.all())
     return render(
         request,
         "tickets/detail.html",
@@ -43,7 +117,23 @@ def _render_detail(
             "why": explain_level(ticket),
             "clocks": clocks(ticket, now=timezone.now()),
             "events": ticket.events.select_related("actor").order_by("at", "pk"),
-            "checklist": ticket.checklist.all(),
+            "checklist": checklist,
+            "missing": [item.text for item in checklist if item.is_required and not item.done_at],
+            "actions": workflow.available_actions(ticket),
+            "is_assignee": ticket.assignee is not None
+            and ticket.assignee.user_id == request.user.pk,
+            "version": version["version"],
+            # auto_id keeps element ids unique where one form class appears twice.
+            "reply_form": MessageForm(initial={**version, "body": reply_draft}, auto_id="reply_%s"),
+            "note_form": MessageForm(initial=version, auto_id="note_%s"),
+            "reopen_form": ReasonForm(initial=version, auto_id="reopen_%s"),
+            "flag_form": ReasonForm(initial=version, auto_id="flag_%s"),
+            "cancel_form": ReasonForm(initial=version, auto_id="cancel_%s"),
+            "category_form": CategoryForm(
+                initial={**version, "category": ticket.category_id}, auto_id="category_%s"
+            ),
+            "reassign_form": ReassignForm(initial=version, auto_id="reassign_%s"),
+            "merge_form": MergeForm(initial=version, auto_id="merge_%s"),
             "override_form": override_form or OverrideForm(initial={"level": ticket.level}),
         },
     )
@@ -84,4 +174,115 @@ def clear(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Override cleared; the level follows the score again."))
+    return redirect("tickets:detail", reference=reference)
+
+
+Perform = Callable[[Ticket, Any, dict[str, Any], str | None], object]
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type[ActionForm]
+    perform: Perform
+    done: str
+
+
+ACTIONS: dict[str, Action] = {
+    "start": Action(
+        ActionForm,
+        lambda t, u, d, v: workflow.start_work(ticket=t, actor=u, seen_version=v),
+        gettext_lazy("Work started."),
+    ),
+    "reply": Action(
+        MessageForm,
+        lambda t, u, d, v: workflow.reply(ticket=t, actor=u, body=d["body"], seen_version=v),
+        gettext_lazy("Reply sent to the customer."),
+    ),
+    "note": Action(
+        MessageForm,
+        lambda t, u, d, v: workflow.add_note(ticket=t, actor=u, body=d["body"], seen_version=v),
+        gettext_lazy("Note added."),
+    ),
+    "check": Action(
+        ChecklistForm,
+        lambda t, u, d, v: workflow.tick_checklist_item(
+            ticket=t, item_id=d["item"], done=d["done"], actor=u
+        ),
+        gettext_lazy("Checklist updated."),
+    ),
+    "wait": Action(
+        ActionForm,
+        lambda t, u, d, v: workflow.wait_on_customer(ticket=t, actor=u, seen_version=v),
+        gettext_lazy("Waiting on the customer; the SLA clocks are paused."),
+    ),
+    "resume": Action(
+        ActionForm,
+        lambda t, u, d, v: workflow.resume_work(ticket=t, actor=u, seen_version=v),
+        gettext_lazy("Work resumed; the SLA clocks run again."),
+    ),
+    "resolve": Action(
+        ActionForm,
+        lambda t, u, d, v: workflow.resolve(ticket=t, actor=u, seen_version=v),
+        gettext_lazy("Request resolved."),
+    ),
+    "close": Action(
+        ActionForm,
+        lambda t, u, d, v: workflow.close(ticket=t, actor=u, seen_version=v),
+        gettext_lazy("Request closed."),
+    ),
+    "reopen": Action(
+        ReasonForm,
+        lambda t, u, d, v: workflow.reopen(ticket=t, actor=u, reason=d["reason"], seen_version=v),
+        gettext_lazy("Request reopened."),
+    ),
+    "cancel": Action(
+        ReasonForm,
+        lambda t, u, d, v: workflow.cancel(ticket=t, actor=u, reason=d["reason"], seen_version=v),
+        gettext_lazy("Request cancelled."),
+    ),
+    "flag": Action(
+        ReasonForm,
+        lambda t, u, d, v: workflow.flag_error(ticket=t, actor=u, reason=d["reason"]),
+        gettext_lazy("Handling error recorded."),
+    ),
+    "recategorise": Action(
+        CategoryForm,
+        lambda t, u, d, v: recategorise(ticket=t, category=d["category"], actor=u),
+        gettext_lazy("Category changed."),
+    ),
+    "reassign": Action(
+        ReassignForm,
+        lambda t, u, d, v: workflow.reassign(ticket=t, agent=d["agent"], actor=u, seen_version=v),
+        gettext_lazy("Request reassigned."),
+    ),
+    "merge": Action(
+        MergeForm,
+        lambda t, u, d, v: workflow.merge_into(
+            ticket=t, parent_reference=d["parent_reference"], actor=u, seen_version=v
+        ),
+        gettext_lazy("Request merged."),
+    ),
+}
+
+
+@require_POST
+@permission_required("tickets.work_queue", raise_exception=True)
+def act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """Every workspace action: bind its form, call its service, report the outcome."""
+    if action not in ACTIONS:
+        raise Http404
+    ticket = _ticket_for_staff(reference)
+    spec = ACTIONS[action]
+    form = spec.form(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("tickets:detail", reference=reference)
+    try:
+        spec.perform(ticket, request.user, form.cleaned_data, form.cleaned_data["version"] or None)
+    except TicketError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, spec.done)
     return redirect("tickets:detail", reference=reference)

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from staffing.models import Agent
 from staffing.service_hours import load_service_hours
@@ -62,11 +63,47 @@ def _require_worker(ticket: Ticket, actor: AbstractBaseUser) -> None:
         raise TicketError(_("Only the assignee or a supervisor can do this."))
 
 
-def _require_status(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
-    if ticket.status not in allowed:
+# The statuses each action starts from: the state machine, used by the services to
+# refuse and by the workspace to offer only what is possible.
+FROM_STATUSES: dict[str, list[str]] = {
+    "start": [Status.ASSIGNED],
+    "reply": WORKING,
+    "check": WORKING,
+    "wait": [Status.ASSIGNED, Status.IN_PROGRESS],
+    "resume": [Status.WAITING_ON_CUSTOMER],
+    "resolve": WORKING,
+    "close": [Status.RESOLVED],
+    "reopen": [Status.RESOLVED, Status.CLOSED],
+    "cancel": Status.open_values(),
+    "reassign": Status.open_values(),
+    "merge": Status.open_values(),
+    "recategorise": Status.open_values(),
+}
+ACTION_WORDS = {
+    "start": gettext_lazy("start"),
+    "reply": gettext_lazy("reply to"),
+    "check": gettext_lazy("work on"),
+    "wait": gettext_lazy("wait on the customer for"),
+    "resume": gettext_lazy("resume"),
+    "resolve": gettext_lazy("resolve"),
+    "close": gettext_lazy("close"),
+    "reopen": gettext_lazy("reopen"),
+    "cancel": gettext_lazy("cancel"),
+    "reassign": gettext_lazy("reassign"),
+    "merge": gettext_lazy("merge"),
+    "recategorise": gettext_lazy("re-categorise"),
+}
+
+
+def available_actions(ticket: Ticket) -> set[str]:
+    return {action for action, statuses in FROM_STATUSES.items() if ticket.status in statuses}
+
+
+def _require_status(ticket: Ticket, action: str) -> None:
+    if ticket.status not in FROM_STATUSES[action]:
         raise TicketError(
             _("You cannot %(action)s a request that is %(status)s.")
-            % {"action": action, "status": ticket.get_status_display().lower()}
+            % {"action": ACTION_WORDS[action], "status": ticket.get_status_display().lower()}
         )
 
 
@@ -172,7 +209,7 @@ def start_work(
 ) -> Ticket:
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, [Status.ASSIGNED], _("start"))
+    _require_status(ticket, "start")
     return _save(ticket, ["status"], [_set_status(ticket, Status.IN_PROGRESS, actor=actor)])
 
 
@@ -186,7 +223,7 @@ def reply(
         raise TicketError(_("Write a reply first."), field="body")
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, WORKING, _("reply to"))
+    _require_status(ticket, "reply")
     now = timezone.now()
     fields = ["agent_reply_count"]
     ticket.agent_reply_count += 1
@@ -219,7 +256,7 @@ def tick_checklist_item(
 ) -> ChecklistItem:
     ticket = _load(ticket)
     _require_worker(ticket, actor)
-    _require_status(ticket, WORKING, _("work on"))
+    _require_status(ticket, "check")
     item = ticket.checklist.filter(pk=item_id).first()
     if item is None:
         raise TicketError(_("That checklist item does not belong to this request."))
@@ -251,7 +288,7 @@ def wait_on_customer(
     """Hand the request to the customer: both SLA clocks stop until they answer."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, [Status.ASSIGNED, Status.IN_PROGRESS], _("wait on the customer for"))
+    _require_status(ticket, "wait")
     pause_clock(ticket, now=timezone.now())
     event = _set_status(ticket, Status.WAITING_ON_CUSTOMER, actor=actor)
     return _save(ticket, ["status", "paused_at"], [event])
@@ -264,7 +301,7 @@ def resume_work(
     """Back from waiting on the customer; the clocks run again, pushed out by the pause."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, [Status.WAITING_ON_CUSTOMER], _("resume"))
+    _require_status(ticket, "resume")
     _resume_if_paused(ticket, timezone.now())
     event = _set_status(ticket, Status.IN_PROGRESS, actor=actor)
     return _save(ticket, ["status", *PAUSE_FIELDS], [event])
@@ -281,7 +318,7 @@ def resolve(*, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None
     """Resolve once every required checklist item is done; merged children follow."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, WORKING, _("resolve"))
+    _require_status(ticket, "resolve")
     missing = missing_required_items(ticket)
     if missing:
         raise TicketError(
@@ -330,7 +367,7 @@ def _resolve_children(parent: Ticket, *, actor: AbstractBaseUser, now: datetime)
 def close(*, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None = None) -> Ticket:
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, [Status.RESOLVED], _("close"))
+    _require_status(ticket, "close")
     ticket.closed_at = timezone.now()
     event = _set_status(ticket, Status.CLOSED, actor=actor)
     return _save(ticket, ["status", "closed_at"], [event])
@@ -343,7 +380,7 @@ def reopen(
     """Reopen within the policy's period; it counts as an error for monitoring."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, [Status.RESOLVED, Status.CLOSED], _("reopen"))
+    _require_status(ticket, "reopen")
     period = timedelta(days=active_policy().reopen_period_days)
     now = timezone.now()
     if ticket.resolved_at is None or now - ticket.resolved_at > period:
@@ -374,7 +411,7 @@ def cancel(
     ticket = _load(ticket, seen_version)
     if not _may_act_on_any(actor):
         raise TicketError(_("Only a supervisor can cancel a request."))
-    _require_status(ticket, Status.open_values(), _("cancel"))
+    _require_status(ticket, "cancel")
     _resume_if_paused(ticket, timezone.now())
     event = _event_and_release(ticket, Status.CANCELLED, actor=actor, reason=reason)
     return _save(ticket, ["status", *PAUSE_FIELDS], [event])
@@ -387,7 +424,7 @@ def reassign(
     """Hand the request to another agent, who must have room under their maximum load."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
-    _require_status(ticket, Status.open_values(), _("reassign"))
+    _require_status(ticket, "reassign")
     if ticket.assignee_id == agent.pk:
         raise TicketError(_("The request is already assigned to %(agent)s.") % {"agent": agent})
     now = timezone.now()
@@ -425,7 +462,7 @@ def merge_into(
     """Merge a duplicate into the request that handles the same incident."""
     child = _load(ticket, seen_version)
     _require_worker(child, actor)
-    _require_status(child, Status.open_values(), _("merge"))
+    _require_status(child, "merge")
     reference = (parent_reference or "").strip().upper()
     parent = Ticket.objects.select_for_update(of=("self",)).filter(reference=reference).first()
     if parent is None:
