@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from staffing.models import ServiceCalendar
@@ -131,3 +131,184 @@ class PortalUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username} ({self.customer.name})"
+
+
+class Source(models.TextChoices):
+    """Where an urgent request's credit comes from, in the order it is used."""
+
+    INCLUDED = "included", _("Included in the tier")
+    SUBSCRIPTION = "subscription", _("Subscription")
+    BUNDLE = "bundle", _("Bundle")
+    PAY_PER_USE = "pay_per_use", _("Pay per use")
+
+
+class Product(models.Model):
+    """What supervisors sell: bundles of credits and monthly subscriptions.
+
+    The single pay-per-use price is per tier (Tier.extra_request_price).
+    """
+
+    class Kind(models.TextChoices):
+        BUNDLE = "bundle", _("Bundle (credits never expire)")
+        SUBSCRIPTION = "subscription", _("Subscription (credits every month)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    price = models.DecimalField(_("price (¥)"), max_digits=10, decimal_places=2)
+    credits = models.PositiveIntegerField(
+        _("credits"), help_text=_("Per purchase for a bundle, per month for a subscription.")
+    )
+    is_active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        ordering = ["kind", "price"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(credits__gte=1), name="product_credits_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Balance(models.Model):
+    """Credits a customer has left from one source; the ledger always sums to it."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="balances", verbose_name=_("customer")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    remaining = models.IntegerField(_("remaining"), default=0)
+
+    class Meta:
+        ordering = ["customer", "source"]
+        verbose_name = _("balance")
+        verbose_name_plural = _("balances")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "source"], name="balance_once_per_source"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0),
+                name="balance_never_negative",
+                violation_error_message=_("A balance can never go below zero."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="pay_per_use"), name="balance_has_no_pay_per_use"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.source}: {self.remaining}"
+
+
+class Subscription(models.Model):
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("customer"),
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("product")
+    )
+    starts = models.CharField(_("first month (YYYY-MM)"), max_length=7)
+    ends = models.CharField(_("last month (YYYY-MM)"), max_length=7, blank=True)
+
+    class Meta:
+        ordering = ["customer", "-starts"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends="") | Q(ends__gte=F("starts")),
+                name="subscription_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.product} {self.starts}-{self.ends or '…'}"
+
+
+class LedgerEntry(models.Model):
+    """One quota movement or money event. Entries are never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("Grant")
+        CONSUME = "consume", _("Consume")
+        PURCHASE = "purchase", _("Purchase")
+        REFUND = "refund", _("Refund")
+        EXPIRE = "expire", _("Expire")
+        CHARGE = "charge", _("Charge")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("customer")
+    )
+    at = models.DateTimeField(_("at"))
+    period = models.CharField(_("period (YYYY-MM)"), max_length=7)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    credits = models.IntegerField(_("credits"), default=0)
+    amount = models.DecimalField(_("amount (¥)"), max_digits=10, decimal_places=2, default=0)
+    # The request it concerns; a reference, not a key, because requests live in the
+    # tickets app above this one.
+    request_reference = models.CharField(_("request"), max_length=20, blank=True, db_index=True)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        indexes = [
+            # The portal's history and the monthly charges export.
+            models.Index(fields=["customer", "-at"], name="ledger_customer_recent_idx"),
+            models.Index(fields=["period", "kind"], name="ledger_period_kind_idx"),
+        ]
+        constraints = [
+            # One refund per consumed request and source: refunds cannot be doubled.
+            models.UniqueConstraint(
+                fields=["request_reference", "kind"],
+                condition=Q(kind="refund") & ~Q(request_reference=""),
+                name="ledger_one_refund_per_request",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "period", "source", "kind"],
+                condition=Q(kind__in=["grant", "expire"]),
+                name="ledger_one_grant_and_expiry_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.customer} {self.kind} {self.credits:+d}"
+
+
+class QuotaReset(models.Model):
+    """Months whose reset has run, so a second run grants nothing."""
+
+    period = models.CharField(_("period (YYYY-MM)"), max_length=7, unique=True)
+    ran_at = models.DateTimeField(_("ran at"))
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("quota reset")
+        verbose_name_plural = _("quota resets")
+
+    def __str__(self) -> str:
+        return self.period

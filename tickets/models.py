@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from quotas.models import Customer, Level
+from quotas.models import Customer, Level, Source
 from staffing.models import Agent, Lane, Skill
 
 SCORE_DIGITS = {"max_digits": 7, "decimal_places": 6}
@@ -302,6 +302,13 @@ class Ticket(models.Model):
     difficulty = models.PositiveSmallIntegerField(_("difficulty (1-5)"))
     requested_level = models.CharField(
         _("requested level"), max_length=2, choices=Level.choices, blank=True
+    )
+    quota_source = models.CharField(
+        _("paid from"),
+        max_length=20,
+        choices=Source.choices,
+        blank=True,
+        help_text=_("Where the urgent credit came from; empty for regular requests."),
     )
 
     status = models.CharField(

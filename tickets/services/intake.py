@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quotas.models import Customer, Level
+from quotas.services import NotEligible, check_eligibility, consume_credit
 from staffing.models import Lane
 from staffing.service_hours import ServiceHours
 from staffing.services import reserve_agent
@@ -148,10 +149,16 @@ def submit_request(
     time_window_hours: object,
     difficulty: object,
     requested_level: object = "",
+    pay_confirmed: bool = False,
     submitted_by: AbstractBaseUser | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Validate, categorise, score, cap, set lane and clocks, audit; all or nothing."""
+    """Validate, check the urgent quota, categorise, score, cap, route, set the clocks,
+    consume the credit, audit and acknowledge; all or nothing.
+
+    Raises TicketError for bad input and quotas' NotEligible (with the customer's
+    options) when an urgent request has no credit and no confirmed payment.
+    """
     data = validate_request(
         title=title,
         description=description,
@@ -163,6 +170,11 @@ def submit_request(
     now = now or timezone.now()
     customer = Customer.objects.select_related("tier__calendar").get(pk=customer.pk)
     tier = customer.tier
+    eligibility = check_eligibility(
+        customer=customer, requested_level=data.requested_level, pay_confirmed=pay_confirmed
+    )
+    if not eligibility.eligible:
+        raise NotEligible(eligibility)
     policy = active_policy()
     categories = Category.objects.prefetch_related("checklist_templates")
     category = categorise(f"{data.title}\n{data.description}", categories)
@@ -217,6 +229,15 @@ def submit_request(
         commitment_hours=tier.response_commitment_hours,
     ).apply_to(ticket)
     _insert_with_unique_reference(ticket)
+    ticket.quota_source = consume_credit(
+        customer=customer,
+        requested_level=data.requested_level,
+        reference=ticket.reference,
+        pay_confirmed=pay_confirmed,
+        now=now,
+    )
+    if ticket.quota_source:
+        ticket.save(update_fields=["quota_source"])
     ChecklistItem.objects.bulk_create(instantiate_checklist(ticket, category))
     reason = _("score %(score)s by policy v%(version)s") % {
         "score": score.total.normalize(),

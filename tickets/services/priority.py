@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quotas.models import Level
+from quotas.services import refund_credit
 from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import PriorityPolicy, Ticket, TicketEvent
@@ -272,6 +273,9 @@ def override_level(*, ticket: Ticket, level: str, reason: str, actor: AbstractBa
         record_unchanged=True,
     )
     _write([ticket], [*LEVEL_FIELDS, "override_level", "override_reason"], keeper)
+    if level == Level.P3 and ticket.quota_source:
+        # Triaged down: it was not really urgent, so the customer gets the credit back.
+        refund_credit(customer=ticket.customer, reference=ticket.reference, reason=reason)
     return ticket
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from quotas.services import refund_credit
 from staffing.models import Agent
 from staffing.service_hours import load_service_hours
 from staffing.services import release_load, take_load
@@ -496,6 +497,12 @@ def merge_into(
         new=child.reference,
         reason=_("%(reference)s merged into this request") % {"reference": child.reference},
     )
+    if child.quota_source:
+        refund_credit(
+            customer=child.customer,
+            reference=child.reference,
+            reason=_("merged into %(reference)s") % {"reference": parent.reference},
+        )
     return _save(child, ["status", "parent", *PAUSE_FIELDS], [event, merged])
 
 

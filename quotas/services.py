@@ -1,0 +1,431 @@
+"""Demand management (SPEC 4): urgent quotas, credits, charges and the monthly reset.
+
+Every movement of credits is a ledger entry next to an atomic change of the balance,
+made with a conditional UPDATE (`remaining > 0`), so concurrent submissions can never
+spend the same credit twice and a balance never goes negative (the database refuses it
+too). Money events (purchases, pay-per-use charges) are ledger entries with an amount.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Balance,
+    Customer,
+    LedgerEntry,
+    Level,
+    Product,
+    QuotaReset,
+    Source,
+    Subscription,
+    Tier,
+)
+
+LEVELS = [Level.P0, Level.P1, Level.P2, Level.P3]
+URGENT_LEVELS = [Level.P0, Level.P1, Level.P2]
+CREDIT_ORDER = [Source.INCLUDED, Source.SUBSCRIPTION, Source.BUNDLE]
+EXPIRING = [Source.INCLUDED, Source.SUBSCRIPTION]
+
+
+class NotEligible(Exception):
+    def __init__(self, eligibility: "Eligibility") -> None:
+        super().__init__(eligibility.reason)
+        self.eligibility = eligibility
+
+
+def period_of(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m")
+
+
+def next_period(period: str) -> str:
+    year, month = map(int, period.split("-"))
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def previous_period(period: str) -> str:
+    year, month = map(int, period.split("-"))
+    return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+
+
+def first_day_of_next_month(moment: datetime) -> date:
+    year, month = map(int, next_period(period_of(moment)).split("-"))
+    return date(year, month, 1)
+
+
+def validate_period(period: str) -> str:
+    try:
+        parsed = datetime.strptime(period, "%Y-%m")
+    except (TypeError, ValueError):
+        raise ValueError(_("A period is written YYYY-MM, e.g. 2026-12.")) from None
+    return parsed.strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Option:
+    kind: str
+    label: str
+    price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reason: str
+    source: str = ""
+    price: Decimal = Decimal(0)
+    options: list[Option] = field(default_factory=list)
+    balances: dict[str, int] = field(default_factory=dict)
+
+
+def balances_of(customer: Customer) -> dict[str, int]:
+    found = dict(Balance.objects.filter(customer=customer).values_list("source", "remaining"))
+    return {source: found.get(source, 0) for source in CREDIT_ORDER}
+
+
+def _options(tier: Tier, *, allowed: bool) -> list[Option]:
+    options = []
+    if allowed:
+        options.append(
+            Option(
+                "pay",
+                _("Pay ¥%(price)s for this request") % {"price": tier.extra_request_price},
+                tier.extra_request_price,
+            )
+        )
+        for product in Product.objects.filter(is_active=True):
+            label = (
+                _("Buy %(name)s: %(credits)d credits for ¥%(price)s, they never expire")
+                if product.kind == Product.Kind.BUNDLE
+                else _("Subscribe to %(name)s: %(credits)d credits a month for ¥%(price)s a month")
+            ) % {"name": product.name, "credits": product.credits, "price": product.price}
+            options.append(Option(product.kind, label, product.price))
+    better = Tier.objects.filter(rank__gt=tier.rank).order_by("rank").first()
+    if better is not None:
+        options.append(Option("upgrade", _("Upgrade to %(tier)s") % {"tier": better.name}))
+    options.append(
+        Option(
+            "regular",
+            _("Use the regular process: first response within %(hours)s service hours")
+            % {"hours": tier.response_commitment_hours.normalize()},
+        )
+    )
+    return options
+
+
+def check_eligibility(
+    *, customer: Customer, requested_level: str, pay_confirmed: bool = False
+) -> Eligibility:
+    """May this customer file an urgent request at this level now, and paid how?"""
+    tier = customer.tier
+    balances = balances_of(customer)
+    if requested_level not in URGENT_LEVELS:
+        return Eligibility(True, _("A regular request uses no urgent credit."), balances=balances)
+    if LEVELS.index(requested_level) < LEVELS.index(tier.max_requestable_level):
+        return Eligibility(
+            False,
+            _("Your %(tier)s tier can request at most %(level)s.")
+            % {"tier": tier.name, "level": tier.max_requestable_level},
+            options=_options(tier, allowed=False),
+            balances=balances,
+        )
+    if tier.has_unlimited_quota:
+        return Eligibility(
+            True,
+            _("Your tier includes unlimited urgent requests."),
+            source=Source.INCLUDED,
+            balances=balances,
+        )
+    for source in CREDIT_ORDER:
+        if balances[source] > 0:
+            return Eligibility(
+                True,
+                _("This uses one credit from: %(source)s.") % {"source": Source(source).label},
+                source=source,
+                balances=balances,
+            )
+    if pay_confirmed:
+        return Eligibility(
+            True,
+            _("You confirmed paying ¥%(price)s for this request.")
+            % {"price": tier.extra_request_price},
+            source=Source.PAY_PER_USE,
+            price=tier.extra_request_price,
+            balances=balances,
+        )
+    return Eligibility(
+        False,
+        _("You have no urgent credits left this month."),
+        price=tier.extra_request_price,
+        options=_options(tier, allowed=True),
+        balances=balances,
+    )
+
+
+def _entry(customer: Customer, kind: str, source: str, *, now: datetime, **fields) -> LedgerEntry:
+    fields.setdefault("period", period_of(now))
+    return LedgerEntry(customer=customer, kind=kind, source=source, at=now, **fields)
+
+
+def consume_credit(
+    *,
+    customer: Customer,
+    requested_level: str,
+    reference: str,
+    pay_confirmed: bool = False,
+    now: datetime | None = None,
+) -> str:
+    """Spend the credit an urgent request needs; returns its source ("" for regular ones).
+
+    Runs inside the caller's transaction (intake). Raises NotEligible, changing nothing.
+    """
+    now = now or timezone.now()
+    eligibility = check_eligibility(
+        customer=customer, requested_level=requested_level, pay_confirmed=pay_confirmed
+    )
+    if not eligibility.eligible:
+        raise NotEligible(eligibility)
+    if not eligibility.source:
+        return ""
+    if customer.tier.has_unlimited_quota:
+        _entry(
+            customer,
+            LedgerEntry.Kind.CONSUME,
+            Source.INCLUDED,
+            now=now,
+            request_reference=reference,
+        ).save()
+        return Source.INCLUDED
+    for source in CREDIT_ORDER:
+        # The balance read for the eligibility may be stale under concurrent submissions;
+        # this conditional UPDATE is the real check.
+        if Balance.objects.filter(customer=customer, source=source, remaining__gt=0).update(
+            remaining=F("remaining") - 1
+        ):
+            _entry(
+                customer,
+                LedgerEntry.Kind.CONSUME,
+                source,
+                now=now,
+                credits=-1,
+                request_reference=reference,
+            ).save()
+            return source
+    if not pay_confirmed:
+        raise NotEligible(check_eligibility(customer=customer, requested_level=requested_level))
+    _entry(
+        customer,
+        LedgerEntry.Kind.CHARGE,
+        Source.PAY_PER_USE,
+        now=now,
+        amount=customer.tier.extra_request_price,
+        request_reference=reference,
+    ).save()
+    return Source.PAY_PER_USE
+
+
+def refund_credit(
+    *, customer: Customer, reference: str, reason: str, now: datetime | None = None
+) -> LedgerEntry | None:
+    """Give back what an urgent request consumed (triaged to P3, or merged). Once only."""
+    now = now or timezone.now()
+    spent = (
+        LedgerEntry.objects.filter(
+            customer=customer,
+            request_reference=reference,
+            kind__in=[LedgerEntry.Kind.CONSUME, LedgerEntry.Kind.CHARGE],
+        )
+        .order_by("at")
+        .first()
+    )
+    if spent is None or (spent.credits == 0 and spent.amount == 0):
+        return None
+    refund = _entry(
+        customer,
+        LedgerEntry.Kind.REFUND,
+        spent.source,
+        now=now,
+        credits=-spent.credits,
+        amount=-spent.amount,
+        request_reference=reference,
+        note=reason[:200],
+    )
+    try:
+        with transaction.atomic():
+            refund.save()
+    except IntegrityError:
+        return None  # already refunded
+    if refund.credits:
+        balance, _created = Balance.objects.get_or_create(customer=customer, source=spent.source)
+        Balance.objects.filter(pk=balance.pk).update(remaining=F("remaining") + refund.credits)
+    return refund
+
+
+@transaction.atomic
+def record_purchase(
+    *,
+    customer: Customer,
+    product: Product,
+    recorded_by: AbstractBaseUser | None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """A supervisor records a bundle or subscription bought by the customer."""
+    now = now or timezone.now()
+    period = period_of(now)
+    if not product.is_active:
+        raise ValueError(_("%(product)s is not on sale.") % {"product": product})
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        if Subscription.objects.filter(customer=customer, ends="").exists():
+            raise ValueError(
+                _("%(customer)s already has a running subscription.") % {"customer": customer}
+            )
+        Subscription.objects.create(customer=customer, product=product, starts=period)
+        source = Source.SUBSCRIPTION
+    else:
+        source = Source.BUNDLE
+    purchase = _entry(
+        customer,
+        LedgerEntry.Kind.PURCHASE,
+        source,
+        now=now,
+        credits=product.credits,
+        amount=product.price,
+        product=product,
+        recorded_by=recorded_by,
+    )
+    purchase.save()
+    balance, _created = Balance.objects.get_or_create(customer=customer, source=source)
+    Balance.objects.filter(pk=balance.pk).update(remaining=F("remaining") + product.credits)
+    return purchase
+
+
+def _reset_one(period: str, now: datetime) -> dict[str, int]:
+    expiring_period = previous_period(period)
+    leftovers = list(
+        Balance.objects.filter(source__in=EXPIRING, remaining__gt=0)
+        .select_for_update()
+        .values_list("pk", "customer_id", "source", "remaining")
+    )
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            customer_id=customer_id,
+            kind=LedgerEntry.Kind.EXPIRE,
+            source=source,
+            credits=-remaining,
+            period=expiring_period,
+            at=now,
+        )
+        for _pk, customer_id, source, remaining in leftovers
+    )
+    Balance.objects.filter(pk__in=[row[0] for row in leftovers]).update(remaining=0)
+
+    grants: dict[tuple[int, str], int] = {}
+    for customer_id, quota in Customer.objects.filter(tier__monthly_urgent_quota__gt=0).values_list(
+        "pk", "tier__monthly_urgent_quota"
+    ):
+        grants[(customer_id, Source.INCLUDED)] = quota
+    running = Subscription.objects.filter(Q(ends="") | Q(ends__gte=period), starts__lte=period)
+    for customer_id, credits in running.values_list("customer_id", "product__credits"):
+        grants[(customer_id, Source.SUBSCRIPTION)] = credits
+    Balance.objects.bulk_create(
+        [Balance(customer_id=c, source=s) for c, s in grants], ignore_conflicts=True
+    )
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            customer_id=c, kind=LedgerEntry.Kind.GRANT, source=s, credits=n, period=period, at=now
+        )
+        for (c, s), n in grants.items()
+    )
+    for source in EXPIRING:
+        by_amount: dict[int, list[int]] = {}
+        for (customer_id, granted_source), credits in grants.items():
+            if granted_source == source:
+                by_amount.setdefault(credits, []).append(customer_id)
+        for credits, customers in by_amount.items():
+            Balance.objects.filter(source=source, customer_id__in=customers).update(
+                remaining=credits
+            )
+    return {"expired": len(leftovers), "granted": len(grants)}
+
+
+def reset_quotas(*, period: str | None = None, now: datetime | None = None) -> dict[str, object]:
+    """Run the monthly reset up to `period` (default: this month), catching up missed
+    months in order. A month already reset is skipped, so a second run grants nothing."""
+    now = now or timezone.now()
+    target = validate_period(period) if period else period_of(now)
+    last = QuotaReset.objects.order_by("-period").values_list("period", flat=True).first()
+    months = [target]
+    if last is not None and last < target:
+        months, month = [], next_period(last)
+        while month <= target:
+            months.append(month)
+            month = next_period(month)
+    done: list[dict[str, object]] = []
+    for month in months:
+        try:
+            with transaction.atomic():
+                # The unique row is also the lock: a concurrent run fails here and skips.
+                QuotaReset.objects.create(period=month, ran_at=now)
+                done.append({"period": month, **_reset_one(month, now)})
+        except IntegrityError:
+            continue
+    return {"target": target, "reset": done}
+
+
+def ledger_total(customer: Customer, source: str) -> int:
+    return (
+        LedgerEntry.objects.filter(customer=customer, source=source).aggregate(
+            total=Sum("credits")
+        )["total"]
+        or 0
+    )
+
+
+def charges_csv(period: str) -> str:
+    """Every purchase, pay-per-use charge and refund of money in a month, for billing."""
+    period = validate_period(period)
+    rows = (
+        LedgerEntry.objects.filter(period=period)
+        .exclude(amount=0)
+        .select_related("customer__tier", "product")
+        .order_by("customer__name", "at", "pk")
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["period", "date", "customer", "tier", "kind", "source", "product", "request", "amount_cny"]
+    )
+    for entry in rows:
+        writer.writerow(
+            [
+                entry.period,
+                entry.at.date().isoformat(),
+                entry.customer.name,
+                entry.customer.tier.code,
+                entry.kind,
+                entry.source,
+                entry.product.code if entry.product else "",
+                entry.request_reference,
+                f"{entry.amount:.2f}",
+            ]
+        )
+    return out.getvalue()
+
+
+def used_this_month(customer: Customer, now: datetime) -> int:
+    """Urgent requests filed this month on quota or paid, less those refunded."""
+    counts = LedgerEntry.objects.filter(customer=customer, period=period_of(now)).aggregate(
+        spent=Count("pk", filter=Q(kind__in=[LedgerEntry.Kind.CONSUME, LedgerEntry.Kind.CHARGE])),
+        refunded=Count("pk", filter=Q(kind=LedgerEntry.Kind.REFUND)),
+    )
+    return counts["spent"] - counts["refunded"]
