@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from quotas.models import Customer, PortalUser, Tier
 from staffing.models import Agent, Lane, Skill
@@ -121,6 +121,15 @@ def django_db_setup(django_db_setup):
     contents = getattr(wrapper, "_test_serialized_contents", None)
     if contents is not None:
         type(wrapper)._test_serialized_contents = contents
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Each test starts in English: a request through the test client leaves its language
+    active in the thread, which would translate later service messages."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from monitoring import views as monitoring_views
+from tickets import portal_views
 
 urlpatterns = [
     path("", monitoring_views.home, name="home"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tickets.urls")),
     path("portal/", include("tickets.portal_urls")),
+    path("status/", portal_views.status, name="status"),
     path("monitoring/", include("monitoring.urls")),
     path("staffing/", monitoring_views.staffing, name="staffing"),
+    path("billing/", include("quotas.urls")),
 ]

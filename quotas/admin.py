@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, PortalUser, Tier
+from .models import (
+    Balance,
+    Customer,
+    LedgerEntry,
+    PortalUser,
+    Product,
+    QuotaReset,
+    Subscription,
+    Tier,
+)
 
 
 @admin.register(Tier)
@@ -51,3 +60,66 @@ class PortalUserAdmin(admin.ModelAdmin):
     list_select_related = ["user", "customer"]
     search_fields = ["user__username", "user__email", "customer__name"]
     autocomplete_fields = ["user", "customer"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "price", "credits", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["customer", "product", "starts", "ends"]
+    list_filter = ["product"]
+    list_select_related = ["customer", "product"]
+    search_fields = ["customer__name"]
+    autocomplete_fields = ["customer"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the quota services, so that the ledger always sums to the balances."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Balance)
+class BalanceAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "source", "remaining"]
+    list_filter = ["source", "customer__tier"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__name"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "at",
+        "period",
+        "customer",
+        "kind",
+        "source",
+        "credits",
+        "amount",
+        "request_reference",
+        "recorded_by",
+    ]
+    list_filter = ["kind", "source", "period"]
+    list_select_related = ["customer", "recorded_by"]
+    search_fields = ["customer__name", "request_reference", "note"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(QuotaReset)
+class QuotaResetAdmin(ReadOnlyAdmin):
+    list_display = ["period", "ran_at"]
+    search_fields = ["period"]

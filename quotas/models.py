@@ -276,6 +276,7 @@ class LedgerEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
+        permissions = [("record_purchase", _("Can record purchases and export charges"))]
         indexes = [
             # The portal's history and the monthly charges export.
             models.Index(fields=["customer", "-at"], name="ledger_customer_recent_idx"),

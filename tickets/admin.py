@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from quotas.admin import CustomerAdmin
+from quotas.models import Customer
 
 from .models import (
     Category,
@@ -7,9 +11,11 @@ from .models import (
     ChecklistItemTemplate,
     PriorityPolicy,
     ResponseTemplate,
+    Satisfaction,
     Ticket,
     TicketEvent,
 )
+from .services.demand import FalseUrgent, with_false_urgent
 from .services.policy import publish_policy
 
 
@@ -207,6 +213,40 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     list_select_related = ["ticket", "done_by"]
     search_fields = ["ticket__reference", "text_en", "text_zh"]
     raw_id_fields = ["ticket"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerDemandAdmin(CustomerAdmin):
+    """The customer admin with the false-urgent rate, which needs the requests."""
+
+    list_display = [*CustomerAdmin.list_display, "false_urgent_display"]
+    readonly_fields = ["false_urgent_display"]
+
+    def get_queryset(self, request):
+        return with_false_urgent(super().get_queryset(request), now=timezone.now())
+
+    @admin.display(description=_("false-urgent rate (90 days)"), ordering="triaged_to_p3")
+    def false_urgent_display(self, customer: Customer) -> str:
+        result = FalseUrgent(urgent=customer.urgent_asked, triaged_to_p3=customer.triaged_to_p3)
+        if result.rate is None:
+            return str(_("no urgent requests"))
+        return f"{result.rate:.0%} ({result.triaged_to_p3}/{result.urgent})"
+
+
+@admin.register(Satisfaction)
+class SatisfactionAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "score", "at", "by", "comment"]
+    list_filter = ["score"]
+    list_select_related = ["ticket", "by"]
+    search_fields = ["ticket__reference", "comment"]
+    raw_id_fields = ["ticket"]
+    date_hierarchy = "at"
 
     def has_add_permission(self, request) -> bool:
         return False

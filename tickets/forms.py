@@ -6,21 +6,26 @@ from quotas.models import Level
 from staffing.models import Agent
 
 from .models import Category
+from .services.intake import DESCRIPTION_MAX, TITLE_MAX, WINDOW_MAX_HOURS
 
 
-class OverrideForm(forms.Form):
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=300,
-        help_text=_("Required. Shown in the request's timeline."),
-    )
+class HelperForm(forms.Form):
+    """Rendered with {% crispy %} inside a template's own <form> tag."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class OverrideForm(HelperForm):
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Required. Shown in the request's timeline."),
+    )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -29,16 +34,10 @@ class OverrideForm(forms.Form):
         return reason
 
 
-class ActionForm(forms.Form):
+class ActionForm(HelperForm):
     """Every workspace action carries the version of the request the agent saw."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
 
 
 class MessageForm(ActionForm):
@@ -66,3 +65,46 @@ class ReassignForm(ActionForm):
 
 class MergeForm(ActionForm):
     parent_reference = forms.CharField(label=_("Merge into (reference)"), max_length=20)
+
+
+class UrgentRequestForm(HelperForm):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    description = forms.CharField(
+        label=_("What happened?"), max_length=DESCRIPTION_MAX, widget=forms.Textarea({"rows": 5})
+    )
+    impact_scope = forms.IntegerField(
+        label=_("How many of your customers are affected?"), min_value=0
+    )
+    time_window_hours = forms.DecimalField(
+        label=_("Hours until it really hurts"),
+        min_value=0.01,
+        max_value=WINDOW_MAX_HOURS,
+        decimal_places=2,
+    )
+    difficulty = forms.TypedChoiceField(
+        label=_("How complex do you think it is?"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        initial=3,
+        help_text=_("1 = simple question, 5 = deep technical problem."),
+    )
+    requested_level = forms.ChoiceField(label=_("Urgency you ask for"), choices=Level.choices)
+    pay_confirmed = forms.BooleanField(
+        label=_("I agree to pay for this request if I have no urgent credit left"), required=False
+    )
+
+
+class CustomerReplyForm(HelperForm):
+    body = forms.CharField(label=_("Your answer"), widget=forms.Textarea({"rows": 4}))
+
+
+class RatingForm(HelperForm):
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea({"rows": 2})
+    )

@@ -527,3 +527,40 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.old_value}->{self.new_value}"
+
+
+class Satisfaction(models.Model):
+    """The customer's rating of a resolved request (CSAT, 1 to 5)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="satisfaction", verbose_name=_("request")
+    )
+    score = models.PositiveSmallIntegerField(_("rating (1-5)"))
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5),
+                name="satisfaction_score_range",
+                violation_error_message=_("A rating is from 1 to 5."),
+            ),
+        ]
+        indexes = [
+            # Monitoring: ratings given in a window.
+            models.Index(fields=["at"], name="satisfaction_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}"

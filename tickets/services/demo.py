@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from quotas.models import Customer, PortalUser, Tier
+from quotas.services import reset_quotas
 from staffing.models import Agent, Lane, Shift, Skill
 from staffing.service_hours import ServiceHours, load_service_hours
 
@@ -296,6 +297,7 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
         raise ValueError("--open cannot exceed --tickets")
     password_hash = make_password(DEMO_PASSWORD)
     agents, customers = _ensure_people(password_hash)
+    reset_quotas()  # this month's included urgent quota for the demo customers
     summary = DemoSummary(
         users=User.objects.count(),
         customers=len(customers),

@@ -26,6 +26,8 @@ ETA_BY_DIFFICULTY = {
 FALLBACK_LANGUAGE = "en"
 # What only the customer needs: the assignee wrote the reply and knows the ETA.
 CUSTOMER_ONLY = {"acknowledgement", "reply"}
+# The customer wrote it; only the assignee needs telling.
+STAFF_ONLY = {"customer_reply"}
 
 
 def eta_text(difficulty: int, language: str) -> str:
@@ -96,6 +98,9 @@ def _render(kind: str, ticket: Ticket, recipient: Recipient, details: dict[str, 
         if kind == "reply":
             subject = _("[%(reference)s] Reply to your request") % values
             body = details["body"]
+        elif kind == "customer_reply":
+            subject = _("[%(reference)s] The customer answered") % values
+            body = details["body"]
         elif kind == "assigned":
             values["agent"] = str(ticket.assignee) if ticket.assignee else ""
             subject = _("[%(reference)s] assigned to %(agent)s") % values
@@ -119,7 +124,9 @@ def send_ticket_email(kind: str, ticket_id: int, details: dict[str, str]) -> int
         return 0
     messages = []
     for recipient in recipients(ticket):
-        if kind in CUSTOMER_ONLY and not recipient.is_customer:
+        if (kind in CUSTOMER_ONLY and not recipient.is_customer) or (
+            kind in STAFF_ONLY and recipient.is_customer
+        ):
             continue
         if kind == "acknowledgement":
             message = response_template(

@@ -521,3 +521,23 @@ def flag_error(*, ticket: Ticket, actor: AbstractBaseUser, reason: str) -> Ticke
         ["error_flagged_at"],
         [_event(ticket, TicketEvent.Kind.ERROR_FLAGGED, actor=actor, reason=reason[:300])],
     )
+
+
+@transaction.atomic
+def customer_reply(*, ticket: Ticket, user: AbstractBaseUser, body: str) -> Ticket:
+    """The customer answers; if the desk was waiting on them, the clocks run again."""
+    body = (body or "").strip()
+    if not body:
+        raise TicketError(_("Write your answer first."), field="body")
+    ticket = _load(ticket)
+    if not ticket.is_open:
+        raise TicketError(_("This request is no longer open."))
+    now = timezone.now()
+    events = [_event(ticket, TicketEvent.Kind.CUSTOMER_REPLY, actor=user, body=body, public=True)]
+    fields = []
+    if ticket.status == Ticket.Status.WAITING_ON_CUSTOMER:
+        _resume_if_paused(ticket, now)
+        events.append(_set_status(ticket, Ticket.Status.IN_PROGRESS, actor=user))
+        fields = ["status", *PAUSE_FIELDS]
+    notifications.enqueue("customer_reply", ticket.pk, body=body)
+    return _save(ticket, fields, events)

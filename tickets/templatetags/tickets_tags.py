@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,3 +25,18 @@ def level_badge(level: str) -> str:
 def clock_badge(state: str) -> str:
     css, label = CLOCK_STYLES[state]
     return format_html('<span class="badge {}">{}</span>', css, label)
+
+
+@register.filter
+def duration_text(value: timedelta | None) -> str:
+    """A wait as people say it: "45 min", "2 h 10 min", "3 d 4 h"."""
+    if value is None:
+        return ""
+    minutes = max(int(value.total_seconds() // 60), 1)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}

@@ -1,0 +1,207 @@
+"""The customer portal: own account only, quota, submitting, replies, ratings, status."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from conftest import make_customer, make_request
+from quotas.models import Balance
+from quotas.services import reset_quotas
+from tickets.models import Satisfaction, Ticket, TicketEvent
+from tickets.services import workflow
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "title": "Checkout fails",
+    "description": "Every order ends with error 500",
+    "impact_scope": "40",
+    "time_window_hours": "2",
+    "difficulty": "2",
+    "requested_level": "P1",
+}
+
+
+@pytest.fixture
+def account_a(customer_a, customer_a_user):
+    reset_quotas()  # Gold: 5 included credits this month
+    return customer_a
+
+
+@pytest.fixture
+def request_of_a(account_a, customer_a_user):
+    return make_request(customer=account_a, submitted_by=customer_a_user, title="Secret A issue")
+
+
+PORTAL_PAGES = ["/portal/", "/portal/quota/", "/portal/requests/new/", "/portal/guide/"]
+
+
+@pytest.mark.parametrize("url", PORTAL_PAGES)
+def test_customers_reach_their_portal_pages(client, customer_a_user, account_a, url):
+    client.force_login(customer_a_user)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", PORTAL_PAGES)
+def test_staff_are_refused_the_portal(client, agent, supervisor_user, url):
+    for user in (agent.user, supervisor_user):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", [*PORTAL_PAGES, "/status/"])
+def test_anonymous_users_are_sent_to_login(client, url):
+    assert client.get(url).status_code == 302
+
+
+def test_another_account_gets_404_for_every_url_of_a_request(client, request_of_a, customer_b_user):
+    client.force_login(customer_b_user)
+    base = f"/portal/requests/{request_of_a.reference}/"
+    assert client.get(base).status_code == 404
+    assert client.post(base + "reply/", {"body": "hi"}).status_code == 404
+    assert client.post(base + "rate/", {"score": "5"}).status_code == 404
+    assert not request_of_a.events.filter(kind=TicketEvent.Kind.CUSTOMER_REPLY).exists()
+
+
+@pytest.mark.parametrize("url", [*PORTAL_PAGES, "/status/"])
+def test_another_account_sees_none_of_a_data(client, request_of_a, customer_b_user, url):
+    client.force_login(customer_b_user)
+    page = client.get(url).content.decode()
+    assert request_of_a.reference not in page
+    assert "Secret A issue" not in page
+    assert "Account A" not in page
+
+
+def test_home_shows_quota_and_open_requests_with_position_and_eta(
+    client, account_a, customer_a_user
+):
+    other = make_customer(tier="PLATINUM")
+    ahead = make_request(customer=other, impact_scope=90, time_window_hours=1, difficulty=1)
+    mine = make_request(customer=account_a, requested_level="P1")
+    assert ahead.level == "P0"
+    # Throughput: two urgent requests picked up in the last 24 h -> 1 per 12 h.
+    for _ in range(2):
+        done = make_request(customer=other)
+        Ticket.objects.filter(pk=done.pk).update(
+            first_response_at=timezone.now() - dt.timedelta(hours=1), status="in_progress"
+        )
+    client.force_login(customer_a_user)
+    response = client.get("/portal/")
+    page = response.content.decode()
+    assert mine.reference in page
+    (row,) = [t for t in response.context["requests"] if t.pk == mine.pk]
+    assert row.position == 2
+    assert row.eta == dt.timedelta(hours=24)
+    assert "Used this month: 1" in page
+    assert [n for _, n in response.context["balances"]] == [4, 0, 0]
+
+
+def test_submitting_an_urgent_request_spends_a_credit(client, account_a, customer_a_user):
+    client.force_login(customer_a_user)
+    response = client.post("/portal/requests/new/", FORM)
+    ticket = Ticket.objects.get()
+    assert response["Location"] == f"/portal/requests/{ticket.reference}/"
+    assert (ticket.quota_source, ticket.created_by) == ("included", customer_a_user)
+    assert Balance.objects.get(customer=account_a, source="included").remaining == 4
+
+
+def test_bad_input_is_shown_on_the_form_and_nothing_is_written(client, account_a, customer_a_user):
+    client.force_login(customer_a_user)
+    response = client.post("/portal/requests/new/", {**FORM, "time_window_hours": "900"})
+    assert response.status_code == 200
+    assert "time_window_hours" in response.context["form"].errors
+    assert not Ticket.objects.exists()
+
+
+def test_a_customer_without_credit_sees_the_options(client, customer_b, customer_b_user):
+    client.force_login(customer_b_user)
+    page = client.post("/portal/requests/new/", FORM).content.decode()
+    assert 'id="refusal"' in page
+    assert "You have no urgent credits left this month." in page
+    assert "Pay ¥800" in page
+    assert "Upgrade to Silver" in page
+    assert not Ticket.objects.exists()
+    client.post("/portal/requests/new/", {**FORM, "pay_confirmed": "on"})
+    assert Ticket.objects.get().quota_source == "pay_per_use"
+
+
+def test_a_level_above_the_tier_is_refused_with_upgrade_and_regular(
+    client, customer_b, customer_b_user
+):
+    client.force_login(customer_b_user)
+    page = client.post(
+        "/portal/requests/new/", {**FORM, "requested_level": "P0", "pay_confirmed": "on"}
+    ).content.decode()
+    assert "can request at most P1" in page
+    assert 'data-option="upgrade"' in page
+    assert 'data-option="pay"' not in page
+
+
+def test_the_form_shows_eligibility_before_submitting(client, account_a, customer_a_user):
+    client.force_login(customer_a_user)
+    page = client.get("/portal/requests/new/").content.decode()
+    assert "This uses one credit from: Included in the tier." in page
+
+
+def test_customer_reply_resumes_a_waiting_request(
+    client, request_of_a, customer_a_user, supervisor_user
+):
+    Ticket.objects.filter(pk=request_of_a.pk).update(status="in_progress")
+    workflow.wait_on_customer(ticket=request_of_a, actor=supervisor_user)
+    client.force_login(customer_a_user)
+    client.post(f"/portal/requests/{request_of_a.reference}/reply/", {"body": "Here is the log"})
+    ticket = Ticket.objects.get(pk=request_of_a.pk)
+    assert (ticket.status, ticket.paused_at) == ("in_progress", None)
+    reply = ticket.events.get(kind=TicketEvent.Kind.CUSTOMER_REPLY)
+    assert (reply.body, reply.is_public) == ("Here is the log", True)
+
+
+def test_the_timeline_shows_only_public_events(
+    client, request_of_a, customer_a_user, supervisor_user
+):
+    workflow.add_note(ticket=request_of_a, actor=supervisor_user, body="internal: VIP grumpy")
+    client.force_login(customer_a_user)
+    page = client.get(f"/portal/requests/{request_of_a.reference}/").content.decode()
+    assert "VIP grumpy" not in page
+    assert "Acknowledgement sent" in page
+
+
+def test_rating_after_resolution_once(client, request_of_a, customer_a_user):
+    url = f"/portal/requests/{request_of_a.reference}/rate/"
+    client.force_login(customer_a_user)
+    response = client.post(url, {"score": "5"}, follow=True)
+    assert "once it is resolved" in response.content.decode()
+    Ticket.objects.filter(pk=request_of_a.pk).update(status="resolved")
+    client.post(url, {"score": "4", "comment": "Quick, thanks"})
+    response = client.post(url, {"score": "1"}, follow=True)
+    assert "already rated" in response.content.decode()
+    assert Satisfaction.objects.get().score == 4
+
+
+def test_status_page_shows_waiting_per_level_and_explains_the_method(client, customer_b_user):
+    make_request(customer=make_customer(tier="PLATINUM"), impact_scope=90, time_window_hours=1)
+    client.force_login(customer_b_user)
+    response = client.get("/status/")
+    waiting = {row.level: row.waiting for row in response.context["levels"]}
+    assert waiting == {"P0": 1, "P1": 0, "P2": 0, "P3": 0}
+    assert "How the wait is estimated" in response.content.decode()
+
+
+def test_staff_can_see_the_status_page(client, agent):
+    client.force_login(agent.user)
+    assert client.get("/status/").status_code == 200
+
+
+def test_portal_user_without_an_account_gets_404(client, db):
+    from conftest import make_user
+
+    client.force_login(make_user(role="customer"))
+    assert client.get("/portal/").status_code == 404
+
+
+def test_guide_in_both_languages(client, customer_a_user, account_a):
+    client.force_login(customer_a_user)
+    assert "Good urgent requests" in client.get("/portal/guide/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/portal/guide/"})
+    assert "Good urgent requests" not in client.get("/portal/guide/").content.decode()
