@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from .models import (
     Tier,
 )
 
-LEVELS = [Level.P0, Level.P1, Level.P2, Level.P3]
+LEVELS: list[str] = [Level.P0, Level.P1, Level.P2, Level.P3]
 URGENT_LEVELS = [Level.P0, Level.P1, Level.P2]
 CREDIT_ORDER = [Source.INCLUDED, Source.SUBSCRIPTION, Source.BUNDLE]
 EXPIRING = [Source.INCLUDED, Source.SUBSCRIPTION]
@@ -333,7 +334,8 @@ def _reset_one(period: str, now: datetime) -> dict[str, int]:
     for customer_id, quota in Customer.objects.filter(tier__monthly_urgent_quota__gt=0).values_list(
         "pk", "tier__monthly_urgent_quota"
     ):
-        grants[(customer_id, Source.INCLUDED)] = quota
+        # Never None: the __gt=0 filter excludes unlimited (NULL) quotas.
+        grants[(customer_id, Source.INCLUDED)] = cast(int, quota)
     running = Subscription.objects.filter(Q(ends="") | Q(ends__gte=period), starts__lte=period)
     for customer_id, credits in running.values_list("customer_id", "product__credits"):
         grants[(customer_id, Source.SUBSCRIPTION)] = credits

@@ -5,13 +5,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from quotas.models import Customer, Level, Source
 from staffing.models import Agent, Lane, Skill
-
-SCORE_DIGITS = {"max_digits": 7, "decimal_places": 6}
 
 
 class Category(models.Model):
@@ -206,9 +205,9 @@ class PriorityPolicy(models.Model):
     WEIGHT_FIELDS = ("weight_impact", "weight_time", "weight_customer", "weight_difficulty")
 
     def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[str | Promise]] = {}
 
-        def add(field: str, message: str) -> None:
+        def add(field: str, message: str | Promise) -> None:
             errors.setdefault(field, []).append(message)
 
         weights = [getattr(self, name) for name in self.WEIGHT_FIELDS]
@@ -315,11 +314,13 @@ class Ticket(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW
     )
     level = models.CharField(_("level"), max_length=2, choices=Level.choices)
-    score = models.DecimalField(_("score"), **SCORE_DIGITS)
-    impact_score = models.DecimalField(_("impact component"), **SCORE_DIGITS)
-    time_score = models.DecimalField(_("time component"), **SCORE_DIGITS)
-    customer_score = models.DecimalField(_("customer component"), **SCORE_DIGITS)
-    difficulty_score = models.DecimalField(_("difficulty component"), **SCORE_DIGITS)
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=6)
+    impact_score = models.DecimalField(_("impact component"), max_digits=7, decimal_places=6)
+    time_score = models.DecimalField(_("time component"), max_digits=7, decimal_places=6)
+    customer_score = models.DecimalField(_("customer component"), max_digits=7, decimal_places=6)
+    difficulty_score = models.DecimalField(
+        _("difficulty component"), max_digits=7, decimal_places=6
+    )
     policy = models.ForeignKey(
         PriorityPolicy,
         on_delete=models.PROTECT,

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from ..models import TicketEvent
 
@@ -12,7 +12,7 @@ def build_event(
     ticket_id: int,
     kind: str,
     at: datetime,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     old: object = "",
     new: object = "",
     reason: str = "",

@@ -9,7 +9,7 @@ falls back to the fallback category.
 import re
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,7 +64,7 @@ def instantiate_checklist(ticket: Ticket, category: Category) -> list[ChecklistI
 
 
 @transaction.atomic
-def recategorise(*, ticket: Ticket, category: Category, actor: AbstractBaseUser) -> Ticket:
+def recategorise(*, ticket: Ticket, category: Category, actor: User) -> Ticket:
     """Move a request to another category; unticked checklist items follow the new one."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if not ticket.is_open:

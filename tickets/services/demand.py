@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, cast
 
 from django.db.models import Count, Q, QuerySet
 
@@ -9,6 +10,13 @@ from quotas.models import Customer, Level
 
 FALSE_URGENT_WINDOW = timedelta(days=90)
 URGENT_ASKED = Q(tickets__requested_level__in=[Level.P0, Level.P1, Level.P2])
+
+
+class _FalseUrgentCounts(Protocol):
+    """A Customer annotated by `with_false_urgent`."""
+
+    urgent_asked: int
+    triaged_to_p3: int
 
 
 @dataclass(frozen=True)
@@ -31,5 +39,8 @@ def with_false_urgent(customers: QuerySet[Customer], *, now: datetime) -> QueryS
 
 
 def false_urgent(customer: Customer, *, now: datetime) -> FalseUrgent:
-    row = with_false_urgent(Customer.objects.filter(pk=customer.pk), now=now).get()
+    row = cast(
+        _FalseUrgentCounts,
+        with_false_urgent(Customer.objects.filter(pk=customer.pk), now=now).get(),
+    )
     return FalseUrgent(urgent=row.urgent_asked, triaged_to_p3=row.triaged_to_p3)

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
@@ -153,8 +154,8 @@ def _ensure_people(password_hash: str) -> tuple[list[Agent], list[Customer]]:
 
     tiers = {tier.code: tier for tier in Tier.objects.all()}
     customers = []
-    for name, tier_code, partner, username, language in CUSTOMERS:
-        slug = username or name.lower().replace(" ", "")
+    for name, tier_code, partner, portal_username, language in CUSTOMERS:
+        slug = portal_username or name.lower().replace(" ", "")
         customer, _ = Customer.objects.get_or_create(
             name=name,
             defaults={
@@ -164,8 +165,8 @@ def _ensure_people(password_hash: str) -> tuple[list[Agent], list[Customer]]:
                 "language": language,
             },
         )
-        if username:
-            user = _ensure_user(username, password_hash)
+        if portal_username:
+            user = _ensure_user(portal_username, password_hash)
             user.groups.add(groups["customer"])
             PortalUser.objects.get_or_create(user=user, defaults={"customer": customer})
         customers.append(customer)
@@ -233,7 +234,8 @@ def _make_ticket(
     if first_response_at and status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
         resolved_at = first_response_at + timedelta(minutes=rng.randint(15, 300))
     if status == Ticket.Status.CLOSED:
-        closed_at = resolved_at + timedelta(days=rng.randint(1, 3))  # type: ignore[operator]
+        # A closed request always has a first response, hence a resolution time.
+        closed_at = cast(datetime, resolved_at) + timedelta(days=rng.randint(1, 3))
     ticket = Ticket(
         reference=f"{REFERENCE_PREFIX}{number:06d}",
         customer=customer,
@@ -383,7 +385,7 @@ def _insert(model: type[models.Model], objs: list) -> None:
     if not objs:
         return
     meta = model._meta
-    next_pk = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    next_pk = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
     for offset, obj in enumerate(objs):
         obj.pk = next_pk + offset
     fields = meta.concrete_fields

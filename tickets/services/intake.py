@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,7 +150,7 @@ def submit_request(
     difficulty: object,
     requested_level: object = "",
     pay_confirmed: bool = False,
-    submitted_by: AbstractBaseUser | None = None,
+    submitted_by: User | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Validate, check the urgent quota, categorise, score, cap, route, set the clocks,

@@ -1,6 +1,6 @@
 """Priority policies are versioned: publishing a change adds a version, history stays."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -15,7 +15,7 @@ def active_policy() -> PriorityPolicy:
 
 
 @transaction.atomic
-def publish_policy(*, policy: PriorityPolicy, user: AbstractBaseUser | None) -> PriorityPolicy:
+def publish_policy(*, policy: PriorityPolicy, user: User | None) -> PriorityPolicy:
     """Save `policy`'s values as the next version. Raises ValidationError on bad values."""
     policy.pk = None
     policy._state.adding = True

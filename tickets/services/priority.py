@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -78,7 +78,7 @@ class LevelKeeper:
         *,
         kind: str,
         reason: str,
-        actor: AbstractBaseUser | None = None,
+        actor: User | None = None,
         record_unchanged: bool = False,
     ) -> bool:
         """Apply `level`; audit it, and also when unchanged if `record_unchanged`."""
@@ -252,7 +252,7 @@ def _load_for_update(ticket: Ticket) -> Ticket:
 
 
 @transaction.atomic
-def override_level(*, ticket: Ticket, level: str, reason: str, actor: AbstractBaseUser) -> Ticket:
+def override_level(*, ticket: Ticket, level: str, reason: str, actor: User) -> Ticket:
     """A supervisor sets the level; it stays until cleared, whatever the score says."""
     reason = (reason or "").strip()
     if level not in Level.values:
@@ -280,7 +280,7 @@ def override_level(*, ticket: Ticket, level: str, reason: str, actor: AbstractBa
 
 
 @transaction.atomic
-def clear_override(*, ticket: Ticket, actor: AbstractBaseUser) -> Ticket:
+def clear_override(*, ticket: Ticket, actor: User) -> Ticket:
     """Back to the score's level (capped, and never below an escalation)."""
     ticket = _load_for_update(ticket)
     if not ticket.override_level:

@@ -34,11 +34,12 @@ def share_of(duration: timedelta, ratio: Decimal) -> timedelta:
 
 
 def handling_target(*, level: str, policy: PriorityPolicy, commitment_hours: Decimal) -> timedelta:
-    hours = {
+    targets: dict[str, Decimal] = {
         Level.P0: policy.target_p0_hours,
         Level.P1: policy.target_p1_hours,
         Level.P2: policy.target_p2_hours,
-    }.get(level, commitment_hours)  # P3 goes through the regular process.
+    }
+    hours = targets.get(level, commitment_hours)  # P3 goes through the regular process.
     return hours_to_timedelta(hours)
 
 

@@ -6,10 +6,10 @@ the request, checks who may do it and in which state, writes, audits, and notifi
 commit. A refused action raises TicketError and changes nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,11 +52,11 @@ def _load(ticket: Ticket | int, seen_version: str | None = None) -> Ticket:
     return locked
 
 
-def _may_act_on_any(actor: AbstractBaseUser) -> bool:
+def _may_act_on_any(actor: User) -> bool:
     return actor.has_perm("tickets.act_on_any")
 
 
-def _require_worker(ticket: Ticket, actor: AbstractBaseUser) -> None:
+def _require_worker(ticket: Ticket, actor: User) -> None:
     """Only the assignee (or a supervisor) works a request."""
     if _may_act_on_any(actor):
         return
@@ -66,7 +66,7 @@ def _require_worker(ticket: Ticket, actor: AbstractBaseUser) -> None:
 
 # The statuses each action starts from: the state machine, used by the services to
 # refuse and by the workspace to offer only what is possible.
-FROM_STATUSES: dict[str, list[str]] = {
+FROM_STATUSES: dict[str, Sequence[str]] = {
     "start": [Status.ASSIGNED],
     "reply": WORKING,
     "check": WORKING,
@@ -108,12 +108,12 @@ def _require_status(ticket: Ticket, action: str) -> None:
         )
 
 
-def _event(ticket: Ticket, kind: str, *, actor: AbstractBaseUser | None, **fields) -> TicketEvent:
+def _event(ticket: Ticket, kind: str, *, actor: User | None, **fields) -> TicketEvent:
     return build_event(ticket_id=ticket.pk, kind=kind, at=timezone.now(), actor=actor, **fields)
 
 
 def _set_status(
-    ticket: Ticket, status: str, *, actor: AbstractBaseUser | None, reason: str = ""
+    ticket: Ticket, status: str, *, actor: User | None, reason: str = ""
 ) -> TicketEvent:
     old = ticket.status
     ticket.status = status
@@ -205,9 +205,7 @@ def claim_next(*, agent: Agent) -> Ticket | None:
 
 
 @transaction.atomic
-def start_work(
-    *, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None = None
-) -> Ticket:
+def start_work(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "start")
@@ -215,9 +213,7 @@ def start_work(
 
 
 @transaction.atomic
-def reply(
-    *, ticket: Ticket, actor: AbstractBaseUser, body: str, seen_version: str | None = None
-) -> Ticket:
+def reply(*, ticket: Ticket, actor: User, body: str, seen_version: str | None = None) -> Ticket:
     """A reply to the customer; the first agent reply is the first response."""
     body = (body or "").strip()
     if not body:
@@ -240,9 +236,7 @@ def reply(
 
 
 @transaction.atomic
-def add_note(
-    *, ticket: Ticket, actor: AbstractBaseUser, body: str, seen_version: str | None = None
-) -> Ticket:
+def add_note(*, ticket: Ticket, actor: User, body: str, seen_version: str | None = None) -> Ticket:
     """An internal note: any agent may add one; the customer never sees it."""
     body = (body or "").strip()
     if not body:
@@ -252,9 +246,7 @@ def add_note(
 
 
 @transaction.atomic
-def tick_checklist_item(
-    *, ticket: Ticket, item_id: int, done: bool, actor: AbstractBaseUser
-) -> ChecklistItem:
+def tick_checklist_item(*, ticket: Ticket, item_id: int, done: bool, actor: User) -> ChecklistItem:
     ticket = _load(ticket)
     _require_worker(ticket, actor)
     _require_status(ticket, "check")
@@ -283,9 +275,7 @@ def tick_checklist_item(
 
 
 @transaction.atomic
-def wait_on_customer(
-    *, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None = None
-) -> Ticket:
+def wait_on_customer(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     """Hand the request to the customer: both SLA clocks stop until they answer."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
@@ -296,9 +286,7 @@ def wait_on_customer(
 
 
 @transaction.atomic
-def resume_work(
-    *, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None = None
-) -> Ticket:
+def resume_work(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     """Back from waiting on the customer; the clocks run again, pushed out by the pause."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
@@ -315,7 +303,7 @@ def missing_required_items(ticket: Ticket) -> list[str]:
 
 
 @transaction.atomic
-def resolve(*, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None = None) -> Ticket:
+def resolve(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     """Resolve once every required checklist item is done; merged children follow."""
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
@@ -334,7 +322,7 @@ def resolve(*, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None
 
 
 def _event_and_release(
-    ticket: Ticket, status: str, *, actor: AbstractBaseUser | None, reason: str = ""
+    ticket: Ticket, status: str, *, actor: User | None, reason: str = ""
 ) -> TicketEvent:
     """Move an open request out of the assignee's load."""
     if ticket.assignee_id is not None and ticket.status in LOADED:
@@ -342,7 +330,7 @@ def _event_and_release(
     return _set_status(ticket, status, actor=actor, reason=reason)
 
 
-def _resolve_children(parent: Ticket, *, actor: AbstractBaseUser, now: datetime) -> None:
+def _resolve_children(parent: Ticket, *, actor: User, now: datetime) -> None:
     children = list(parent.children.filter(resolved_at__isnull=True))
     if not children:
         return
@@ -365,7 +353,7 @@ def _resolve_children(parent: Ticket, *, actor: AbstractBaseUser, now: datetime)
 
 
 @transaction.atomic
-def close(*, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None = None) -> Ticket:
+def close(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     ticket = _load(ticket, seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "close")
@@ -376,7 +364,7 @@ def close(*, ticket: Ticket, actor: AbstractBaseUser, seen_version: str | None =
 
 @transaction.atomic
 def reopen(
-    *, ticket: Ticket, actor: AbstractBaseUser, reason: str = "", seen_version: str | None = None
+    *, ticket: Ticket, actor: User, reason: str = "", seen_version: str | None = None
 ) -> Ticket:
     """Reopen within the policy's period; it counts as an error for monitoring."""
     ticket = _load(ticket, seen_version)
@@ -403,9 +391,7 @@ def reopen(
 
 
 @transaction.atomic
-def cancel(
-    *, ticket: Ticket, actor: AbstractBaseUser, reason: str, seen_version: str | None = None
-) -> Ticket:
+def cancel(*, ticket: Ticket, actor: User, reason: str, seen_version: str | None = None) -> Ticket:
     reason = (reason or "").strip()
     if not reason:
         raise TicketError(_("Cancelling needs a reason."), field="reason")
@@ -420,7 +406,7 @@ def cancel(
 
 @transaction.atomic
 def reassign(
-    *, ticket: Ticket, agent: Agent, actor: AbstractBaseUser, seen_version: str | None = None
+    *, ticket: Ticket, agent: Agent, actor: User, seen_version: str | None = None
 ) -> Ticket:
     """Hand the request to another agent, who must have room under their maximum load."""
     ticket = _load(ticket, seen_version)
@@ -457,7 +443,7 @@ def merge_into(
     *,
     ticket: Ticket,
     parent_reference: str,
-    actor: AbstractBaseUser,
+    actor: User,
     seen_version: str | None = None,
 ) -> Ticket:
     """Merge a duplicate into the request that handles the same incident."""
@@ -507,7 +493,7 @@ def merge_into(
 
 
 @transaction.atomic
-def flag_error(*, ticket: Ticket, actor: AbstractBaseUser, reason: str) -> Ticket:
+def flag_error(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     """Record a handling error (wrong answer, wrong routing...) for the error rate."""
     reason = (reason or "").strip()
     if not reason:
@@ -524,7 +510,7 @@ def flag_error(*, ticket: Ticket, actor: AbstractBaseUser, reason: str) -> Ticke
 
 
 @transaction.atomic
-def customer_reply(*, ticket: Ticket, user: AbstractBaseUser, body: str) -> Ticket:
+def customer_reply(*, ticket: Ticket, user: User, body: str) -> Ticket:
     """The customer answers; if the desk was waiting on them, the clocks run again."""
     body = (body or "").strip()
     if not body:
