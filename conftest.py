@@ -78,6 +78,7 @@ def make_ticket(*, customer: Customer | None = None, **kwargs) -> Ticket:
     kwargs.setdefault("description", "Details of what is broken")
     kwargs.setdefault("status", Ticket.Status.QUEUED)
     kwargs.setdefault("level", score.level)
+    kwargs.setdefault("initial_level", kwargs["level"])
     kwargs.setdefault("lane", Lane.NORMAL if score.level == "P3" else Lane.URGENT)
     kwargs.setdefault("created_at", now)
     kwargs.setdefault("first_response_due", kwargs["created_at"] + timedelta(hours=4))

@@ -3,7 +3,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from quotas.models import Tier
 from staffing import capacity
+from tickets.models import Category
 
 
 class PlannerForm(forms.Form):
@@ -36,3 +38,27 @@ class PlannerForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data
         return {name: field.initial for name, field in self.fields.items()}
+
+
+class DashboardForm(forms.Form):
+    window = forms.ChoiceField(
+        label=_("Window"),
+        required=False,
+        choices=[
+            ("hour", _("Last hour")),
+            ("today", _("Today")),
+            ("7d", _("7 days")),
+            ("month", _("This month")),
+        ],
+    )
+    tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.all(), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), required=False
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row row-cols-sm-auto g-2 align-items-end"
+        self.helper.add_input(Submit("show", _("Show"), css_class="btn-sm"))

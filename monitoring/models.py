@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -66,3 +67,74 @@ class Thresholds(models.Model):
 
     def __str__(self) -> str:
         return str(_("Monitoring thresholds"))
+
+
+class Snapshot(models.Model):
+    """The urgent-service metrics at one moment, as the dashboard's trends read them."""
+
+    taken_at = models.DateTimeField(_("taken at"), unique=True)
+    window_start = models.DateTimeField(_("window start"))
+    metrics = models.JSONField(_("metrics"))
+
+    class Meta:
+        ordering = ["-taken_at"]
+        verbose_name = _("metrics snapshot")
+        verbose_name_plural = _("metrics snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        BACKLOG = "backlog", _("Urgent backlog")
+        RESPONSE_TIME = "response_time", _("First response time")
+        UTILISATION = "utilisation", _("Urgent lane utilisation")
+        ERROR_RATE = "error_rate", _("Error rate")
+        BREACHES = "breaches", _("SLA breaches")
+
+    class Severity(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        SEVERE = "severe", _("Severe")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    scope = models.CharField(
+        _("scope"),
+        max_length=40,
+        default="overall",
+        help_text=_("overall, or tier:CODE for per-tier alerts."),
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    message = models.CharField(_("message"), max_length=300)
+    value = models.FloatField(_("value"))
+    threshold = models.FloatField(_("threshold"))
+    opened_at = models.DateTimeField(_("opened at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope"],
+                condition=Q(resolved_at__isnull=True),
+                name="alert_one_open_per_kind_and_scope",
+            ),
+        ]
+        indexes = [
+            # The dashboard's open alerts.
+            models.Index(fields=["resolved_at", "-opened_at"], name="alert_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.scope})"

@@ -5,4 +5,6 @@ from . import views
 app_name = "monitoring"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("alerts/<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("review/<str:period>/", views.review, name="review"),
 ]

@@ -1,19 +1,27 @@
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from quotas.services import validate_period
 from staffing import capacity
 from staffing.models import Agent, LaneChange
 from staffing.services import coverage_gaps, lane_sizes, on_shift
+from tickets.models import Ticket
 from tickets.services.lanes import urgent_history, urgent_waiting
 
-from . import health
-from .forms import PlannerForm
+from . import health, services
+from .forms import DashboardForm, PlannerForm
+from .models import Alert, Snapshot, Thresholds
+
+TREND_SPAN = timedelta(hours=24)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,14 +46,89 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @permission_required("monitoring.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    form = DashboardForm(request.GET or None)
+    choice = form.cleaned_data if form.is_valid() else {"window": "today"}
+    span = services.window(choice.get("window") or "today", now=now)
+    tickets = Ticket.objects.all()
+    if choice.get("tier"):
+        tickets = tickets.filter(customer__tier=choice["tier"])
+    if choice.get("category"):
+        tickets = tickets.filter(category=choice["category"])
+    metrics = {
+        **services.ticket_metrics(tickets, span.start, span.end),
+        **services.live_metrics(now=now),
+        "response_by_tier": services.response_by_tier(span.start, span.end),
+    }
+    thresholds = Thresholds.objects.get()
+    history = urgent_history(now=now)
+    plan = None
+    if history.arrivals and history.mean_handle_minutes:
+        plan = capacity.erlang_c_plan(
+            arrivals_per_hour=history.arrivals_per_hour,
+            handle_minutes=history.mean_handle_minutes,
+            target_level=capacity.DEFAULT_TARGET_LEVEL,
+            target_minutes=capacity.DEFAULT_TARGET_MINUTES,
+        )
+    trend = list(
+        Snapshot.objects.filter(taken_at__gte=now - TREND_SPAN)
+        .order_by("taken_at")
+        .values_list("taken_at", "metrics")
+    )
     return render(
         request,
-        "placeholder.html",
+        "monitoring/dashboard.html",
         {
-            "heading": _("Monitoring"),
-            "explanation": _("Urgent-service metrics, traffic lights and alerts will appear here."),
+            "form": form,
+            "window": span,
+            "metrics": metrics,
+            "lights": services.lights(metrics, thresholds),
+            "sizes": lane_sizes(now=now),
+            "plan": plan,
+            "alerts": Alert.objects.filter(resolved_at__isnull=True).select_related(
+                "acknowledged_by"
+            ),
+            "charts": [
+                (_("Urgent backlog"), [m.get("backlog") for _t, m in trend]),
+                (
+                    _("First response, mean minutes"),
+                    [m.get("first_response_mean_min") for _t, m in trend],
+                ),
+                (_("Urgent lane utilisation"), [m.get("utilisation") for _t, m in trend]),
+            ],
         },
     )
+
+
+@permission_required("monitoring.view_dashboard", raise_exception=True)
+def review(request: HttpRequest, period: str) -> HttpResponse:
+    """The monthly review: the month's metrics per tier and category, also as CSV."""
+    try:
+        period = validate_period(period)
+    except ValueError:
+        raise Http404 from None
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(services.monthly_review_csv(period), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="review-{period}.csv"'
+        return response
+    return render(
+        request,
+        "monitoring/review.html",
+        {
+            "period": period,
+            "rows": services.monthly_review(period),
+            "columns": services.REVIEW_COLUMNS,
+        },
+    )
+
+
+@require_POST
+@permission_required("monitoring.view_dashboard", raise_exception=True)
+def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=alert_id, resolved_at__isnull=True)
+    services.acknowledge(alert=alert, user=request.user)
+    messages.success(request, _("Alert acknowledged."))
+    return redirect("monitoring:dashboard")
 
 
 @permission_required("staffing.manage_staffing", raise_exception=True)

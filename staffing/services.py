@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -272,3 +272,12 @@ def lane_sizes(*, now: datetime) -> dict[str, int]:
         "normal": len(staff) - own_urgent - borrowed,
         "on_shift": len(staff),
     }
+
+
+def urgent_utilisation(*, now: datetime) -> float | None:
+    """Share of the urgent lane's capacity in use: open requests over maximum loads of the
+    agents working it now. None when nobody works the lane."""
+    totals = Agent.objects.filter(
+        in_working_lane(Lane.URGENT), on_shift(now), status__in=WORKING
+    ).aggregate(used=Sum("open_load"), capacity=Sum("max_load"))
+    return totals["used"] / totals["capacity"] if totals["capacity"] else None

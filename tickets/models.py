@@ -314,6 +314,10 @@ class Ticket(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW
     )
     level = models.CharField(_("level"), max_length=2, choices=Level.choices)
+    # The level at intake: monitoring counts urgent requests and their overflow by it.
+    initial_level = models.CharField(
+        _("level at intake"), max_length=2, choices=Level.choices, blank=True
+    )
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=6)
     impact_score = models.DecimalField(_("impact component"), max_digits=7, decimal_places=6)
     time_score = models.DecimalField(_("time component"), max_digits=7, decimal_places=6)

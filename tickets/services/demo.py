@@ -247,6 +247,7 @@ def _make_ticket(
         difficulty=difficulty,
         status=status,
         level=level,
+        initial_level=level,
         score=score.total,
         impact_score=score.impact,
         time_score=score.time,

@@ -207,6 +207,7 @@ def submit_request(
         status=Ticket.Status.ASSIGNED if assignee else Ticket.Status.QUEUED,
         assignee=assignee,
         level=level,
+        initial_level=level,
         score=score.total,
         impact_score=score.impact,
         time_score=score.time,

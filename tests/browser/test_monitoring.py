@@ -1,0 +1,27 @@
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from conftest import make_customer, make_ticket, make_user, transactional
+from monitoring.services import snapshot_metrics
+from staffing.models import Lane
+
+from .conftest import log_in
+
+pytestmark = [pytest.mark.browser, transactional]
+
+
+def test_supervisor_sees_lights_and_a_chart_and_acknowledges_an_alert(page, live_server):
+    make_user(role="supervisor", username="boss", is_staff=True)
+    platinum = make_customer(tier="PLATINUM")
+    for hours in (2, 1, 0):
+        make_ticket(customer=platinum, level="P0", lane=Lane.URGENT)
+        snapshot_metrics(now=timezone.now() - timezone.timedelta(hours=hours))
+    log_in(page, live_server, "boss")
+    expect(page).to_have_url(f"{live_server.url}/monitoring/")
+    expect(page.locator("#lights .light").first).to_have_attribute("data-state", "red")
+    expect(page.locator("#charts svg.sparkline")).to_have_count(1)
+    alert = page.locator("#alerts li[data-kind=backlog]")
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(page.locator(".alert-success")).to_contain_text("Alert acknowledged.")
+    expect(page.locator("#alerts li[data-kind=backlog] .acknowledged")).to_contain_text("boss")
