@@ -2,6 +2,8 @@
 
 import itertools
 import os
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,6 +26,32 @@ requires_postgres = pytest.mark.skipif(
 # Transactional tests flush the database afterwards; serialized_rollback restores the
 # defaults that migrations loaded (tiers, policy, categories, roles).
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run_concurrently(targets: list[Callable[[], object]]) -> list[object]:
+    """Start every target at the same moment, each in its own thread and database
+    connection; return each one's result, or the exception it raised, in order."""
+    barrier = threading.Barrier(len(targets))
+    outcomes: list[object] = [None] * len(targets)
+
+    def worker(index: int, target: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = target()
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=worker, args=(index, target))
+        for index, target in enumerate(targets)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 def make_user(*, role: str | None = None, **kwargs) -> User:

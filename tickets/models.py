@@ -432,6 +432,10 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"], name="ticket_created_idx"),
             # An agent's open work ("My work").
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            # Monitoring windows: responses, resolutions and breaches in a period.
+            models.Index(fields=["first_response_at"], name="ticket_first_response_idx"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
+            models.Index(fields=["breached_at"], name="ticket_breached_idx"),
         ]
 
     def __str__(self) -> str:

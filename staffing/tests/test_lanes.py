@@ -1,13 +1,11 @@
 """Shifts, routing capacity, lane borrowing and coverage (SPEC 2 and 3)."""
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections
 
-from conftest import make_agent, requires_postgres, transactional
+from conftest import make_agent, requires_postgres, run_concurrently, transactional
 from staffing.models import Agent, Lane, LaneChange, LaneSettings, Shift, Skill
 from staffing.services import (
     borrow_count,
@@ -226,25 +224,9 @@ def test_rebalancing_twice_gives_the_result_of_once():
 
 
 def in_threads(target, count):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+    outcomes = run_concurrently([target] * count)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    return outcomes
 
 
 @requires_postgres

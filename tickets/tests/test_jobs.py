@@ -1,7 +1,6 @@
 """Re-scoring and escalation jobs: correct, sticky, idempotent, set-based."""
 
 import json
-import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,10 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import make_customer, make_request, requires_postgres, transactional
+from conftest import (
+    make_customer,
+    make_request,
+    requires_postgres,
+    run_concurrently,
+    transactional,
+)
 from tickets.models import PriorityPolicy, Ticket, TicketEvent
 from tickets.services.errors import TicketError
 from tickets.services.policy import publish_policy
@@ -227,27 +232,6 @@ def test_job_commands_print_json(capsys):
     assert set(json.loads(capsys.readouterr().out)) >= {"examined", "changed", "sla"}
 
 
-def run_in_threads(target, count=2):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            target()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-
-
 @requires_postgres
 @transactional
 def test_two_concurrent_rescores_give_the_result_of_one():
@@ -256,7 +240,8 @@ def test_two_concurrent_rescores_give_the_result_of_one():
         for _ in range(150):
             make_request(customer=customer, impact_scope=10, time_window_hours=24, difficulty=3)
     before = TicketEvent.objects.count()
-    run_in_threads(lambda: rescore_open_tickets(now=at(20), batch_size=20))
+    outcomes = run_concurrently([lambda: rescore_open_tickets(now=at(20), batch_size=20)] * 2)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
     scored = TicketEvent.objects.filter(kind=TicketEvent.Kind.SCORED).count()
     levels = TicketEvent.objects.filter(kind=TicketEvent.Kind.LEVEL_CHANGED).count()
     assert (scored, levels) == (150, 150)
@@ -272,6 +257,7 @@ def test_two_concurrent_escalations_raise_each_request_once():
     with time_machine.travel(START, tick=False):
         for _ in range(120):
             make_request(customer=customer, impact_scope=0, time_window_hours=48, difficulty=5)
-    run_in_threads(lambda: escalate_waiting_tickets(now=at(2), batch_size=15))
+    outcomes = run_concurrently([lambda: escalate_waiting_tickets(now=at(2), batch_size=15)] * 2)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
     assert set(Ticket.objects.values_list("level", flat=True)) == {"P2"}
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.ESCALATED).count() == 120

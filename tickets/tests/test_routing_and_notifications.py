@@ -1,13 +1,11 @@
 """Intake routes to an agent, acknowledges the customer and notifies by e-mail."""
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections
 
 from conftest import (
     make_agent,
@@ -15,6 +13,7 @@ from conftest import (
     make_portal_user,
     make_request,
     requires_postgres,
+    run_concurrently,
     transactional,
 )
 from staffing.models import Agent, Lane, Shift
@@ -139,31 +138,19 @@ def test_eta_follows_difficulty(difficulty, en, zh):
 def test_concurrent_intake_never_overloads_an_agent():
     agents = [on_duty(make_agent(lane=Lane.URGENT, max_load=2)) for _ in range(3)]
     customer = make_customer(tier="PLATINUM")
-    barrier = threading.Barrier(15)
-    errors = []
 
     def submit():
-        try:
-            barrier.wait()
-            submit_request(
-                customer=customer,
-                title="Outage",
-                description="error everywhere",
-                impact_scope=50,
-                time_window_hours=2,
-                difficulty=2,
-            )
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        return submit_request(
+            customer=customer,
+            title="Outage",
+            description="error everywhere",
+            impact_scope=50,
+            time_window_hours=2,
+            difficulty=2,
+        )
 
-    threads = [threading.Thread(target=submit) for _ in range(15)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = run_concurrently([submit] * 15)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
     assert Ticket.objects.count() == 15
     assert Ticket.objects.filter(status="assigned").count() == 6
     for agent in agents:

@@ -1,11 +1,9 @@
 """The request lifecycle: who may do what, in which state, and what it changes."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 
 from conftest import (
@@ -14,6 +12,7 @@ from conftest import (
     make_request,
     make_user,
     requires_postgres,
+    run_concurrently,
     transactional,
 )
 from staffing.models import Agent, Lane
@@ -311,24 +310,11 @@ def test_twenty_agents_claiming_ten_requests_get_each_exactly_once():
     for _ in range(10):
         make_request(customer=platinum, impact_scope=50, time_window_hours=2)
     agents = [make_agent(lane=Lane.URGENT) for _ in range(20)]
-    barrier = threading.Barrier(20)
-    results, errors = {}, []
-
-    def claim(agent):
-        try:
-            barrier.wait()
-            results[agent.pk] = workflow.claim_next(agent=agent)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=claim, args=(agent,)) for agent in agents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = run_concurrently(
+        [lambda agent=agent: workflow.claim_next(agent=agent) for agent in agents]
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    results = dict(zip([agent.pk for agent in agents], outcomes, strict=True))
     claimed = [t.pk for t in results.values() if t is not None]
     assert len(claimed) == len(set(claimed)) == 10
     assert sum(1 for t in results.values() if t is None) == 10
