@@ -6,6 +6,7 @@ only its snapshots and alerts.
 """
 
 import csv
+import dataclasses
 import io
 import math
 from dataclasses import dataclass
@@ -31,8 +32,10 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from quotas.models import Level, Tier
+from staffing import capacity
 from staffing.services import lane_sizes, urgent_utilisation
 from tickets.models import Category, Satisfaction, Ticket
+from tickets.services.lanes import urgent_history
 
 from .models import Alert, Snapshot, Thresholds
 
@@ -86,8 +89,13 @@ def _first_response_p90(tickets: QuerySet[Ticket], count: int) -> float | None:
     return _minutes(next(iter(value), None))
 
 
-def ticket_metrics(tickets: QuerySet[Ticket], start: datetime, end: datetime) -> dict[str, Any]:
-    """Window metrics of `tickets` (already filtered by tier or category if wanted)."""
+def ticket_metrics(
+    start: datetime, end: datetime, *, scope: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Window metrics of the requests matching `scope`, lookups on Ticket such as
+    {"customer__tier__code": "GOLD"} (None: all requests)."""
+    scope = scope or {}
+    tickets = Ticket.objects.filter(**scope)
     created = Q(created_at__gte=start, created_at__lt=end)
     urgent = Q(initial_level__in=URGENT)
     responded = Q(first_response_at__gte=start, first_response_at__lt=end)
@@ -125,7 +133,10 @@ def ticket_metrics(tickets: QuerySet[Ticket], start: datetime, end: datetime) ->
         ),
         breaches=Count("pk", filter=Q(breached_at__gte=start, breached_at__lt=end)),
     )
-    ratings = Satisfaction.objects.filter(ticket__in=tickets, at__gte=start, at__lt=end).aggregate(
+    ratings = Satisfaction.objects.filter(
+        at__gte=start, at__lt=end, **{f"ticket__{key}": value for key, value in scope.items()}
+    )
+    ratings = ratings.aggregate(
         n=Count("pk"), mean=Avg("score"), good=Count("pk", filter=Q(score__gte=4))
     )
     return {
@@ -150,7 +161,10 @@ def ticket_metrics(tickets: QuerySet[Ticket], start: datetime, end: datetime) ->
 
 def live_metrics(*, now: datetime) -> dict[str, Any]:
     """What is true now rather than over a window: backlog and the urgent lane."""
-    backlog = Ticket.objects.open().filter(lane="urgent", assignee__isnull=True).count()
+    # Waiting for an agent means not yet assigned: new or queued (the status index).
+    backlog = Ticket.objects.filter(
+        status__in=[Ticket.Status.NEW, Ticket.Status.QUEUED], lane="urgent", assignee__isnull=True
+    ).count()
     return {
         "backlog": backlog,
         "urgent_agents": lane_sizes(now=now)["urgent"],
@@ -221,17 +235,33 @@ def lights(metrics: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
     }
 
 
+def erlang_recommendation(*, now: datetime) -> dict[str, Any] | None:
+    """Erlang C for the urgent lane at its measured demand (4 weeks), with the planner's
+    default target; stored in each snapshot so the dashboard need not scan four weeks."""
+    history = urgent_history(now=now)
+    if not (history.arrivals and history.mean_handle_minutes):
+        return None
+    plan = capacity.erlang_c_plan(
+        arrivals_per_hour=history.arrivals_per_hour,
+        handle_minutes=history.mean_handle_minutes,
+        target_level=capacity.DEFAULT_TARGET_LEVEL,
+        target_minutes=capacity.DEFAULT_TARGET_MINUTES,
+    )
+    return dataclasses.asdict(plan)
+
+
 def snapshot_metrics(*, now: datetime | None = None) -> Snapshot:
     """Store the last hour's metrics and the live figures, then evaluate the alerts."""
     now = now or timezone.now()
     start = now - SNAPSHOT_WINDOW
     metrics = {
-        **ticket_metrics(Ticket.objects.all(), start, now),
+        **ticket_metrics(start, now),
         **live_metrics(now=now),
         "response_by_tier": response_by_tier(start, now),
     }
     thresholds = Thresholds.objects.get()
     metrics["lights"] = lights(metrics, thresholds)
+    metrics["erlang_c"] = erlang_recommendation(now=now)
     snapshot, _created = Snapshot.objects.update_or_create(
         taken_at=now, defaults={"window_start": start, "metrics": metrics}
     )
@@ -388,13 +418,13 @@ def monthly_review(period: str) -> list[tuple[str, str, dict[str, Any]]]:
 
     A fixed number of aggregates per tier and category, whatever the month's volume."""
     start, end = month_bounds(period)
-    rows = [("overall", "all", ticket_metrics(Ticket.objects.all(), start, end))]
+    rows = [("overall", "all", ticket_metrics(start, end))]
     for code in Tier.objects.order_by("-rank").values_list("code", flat=True):
-        tickets = Ticket.objects.filter(customer__tier__code=code)
-        rows.append(("tier", code, ticket_metrics(tickets, start, end)))
+        rows.append(
+            ("tier", code, ticket_metrics(start, end, scope={"customer__tier__code": code}))
+        )
     for code in Category.objects.values_list("code", flat=True):
-        tickets = Ticket.objects.filter(category__code=code)
-        rows.append(("category", code, ticket_metrics(tickets, start, end)))
+        rows.append(("category", code, ticket_metrics(start, end, scope={"category__code": code})))
     return rows
 
 

@@ -14,7 +14,6 @@ from quotas.services import validate_period
 from staffing import capacity
 from staffing.models import Agent, LaneChange
 from staffing.services import coverage_gaps, lane_sizes, on_shift
-from tickets.models import Ticket
 from tickets.services.lanes import urgent_history, urgent_waiting
 
 from . import health, services
@@ -50,30 +49,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET or None)
     choice = form.cleaned_data if form.is_valid() else {"window": "today"}
     span = services.window(choice.get("window") or "today", now=now)
-    tickets = Ticket.objects.all()
+    scope = {}
     if choice.get("tier"):
-        tickets = tickets.filter(customer__tier=choice["tier"])
+        scope["customer__tier"] = choice["tier"]
     if choice.get("category"):
-        tickets = tickets.filter(category=choice["category"])
+        scope["category"] = choice["category"]
     metrics = {
-        **services.ticket_metrics(tickets, span.start, span.end),
+        **services.ticket_metrics(span.start, span.end, scope=scope),
         **services.live_metrics(now=now),
         "response_by_tier": services.response_by_tier(span.start, span.end),
     }
     thresholds = Thresholds.objects.get()
-    history = urgent_history(now=now)
-    plan = None
-    if history.arrivals and history.mean_handle_minutes:
-        plan = capacity.erlang_c_plan(
-            arrivals_per_hour=history.arrivals_per_hour,
-            handle_minutes=history.mean_handle_minutes,
-            target_level=capacity.DEFAULT_TARGET_LEVEL,
-            target_minutes=capacity.DEFAULT_TARGET_MINUTES,
-        )
+    latest = (
+        Snapshot.objects.order_by("-taken_at").values_list("metrics__erlang_c", flat=True).first()
+    )
+    # Only the charted figures, not each snapshot's whole document.
     trend = list(
         Snapshot.objects.filter(taken_at__gte=now - TREND_SPAN)
         .order_by("taken_at")
-        .values_list("taken_at", "metrics")
+        .values_list("metrics__backlog", "metrics__first_response_mean_min", "metrics__utilisation")
     )
     return render(
         request,
@@ -84,17 +78,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "metrics": metrics,
             "lights": services.lights(metrics, thresholds),
             "sizes": lane_sizes(now=now),
-            "plan": plan,
+            "plan": latest,
             "alerts": Alert.objects.filter(resolved_at__isnull=True).select_related(
                 "acknowledged_by"
             ),
             "charts": [
-                (_("Urgent backlog"), [m.get("backlog") for _t, m in trend]),
-                (
-                    _("First response, mean minutes"),
-                    [m.get("first_response_mean_min") for _t, m in trend],
-                ),
-                (_("Urgent lane utilisation"), [m.get("utilisation") for _t, m in trend]),
+                (_("Urgent backlog"), [row[0] for row in trend]),
+                (_("First response, mean minutes"), [row[1] for row in trend]),
+                (_("Urgent lane utilisation"), [row[2] for row in trend]),
             ],
         },
     )
