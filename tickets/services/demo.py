@@ -11,9 +11,7 @@ from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
-from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
 from quotas.models import Customer, PortalUser, Tier
@@ -22,6 +20,7 @@ from staffing.models import Agent, Lane, Shift, Skill
 from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import Category, ChecklistItem, PriorityPolicy, Ticket, TicketEvent
+from .bulk import insert_rows, reset_sequences
 from .intake import lane_for
 from .policy import active_policy
 from .scoring import compute_score, customer_score_for, resolve_level
@@ -341,7 +340,7 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
         )
         for n in range(tickets)
     ]
-    _insert(Ticket, rows)
+    insert_rows(Ticket, rows)
     events = [
         TicketEvent(
             ticket=t,
@@ -363,9 +362,9 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
         for t in rows
         if t.status != Ticket.Status.QUEUED
     ]
-    _insert(TicketEvent, events)
-    _insert(ChecklistItem, _checklists(rows, categories))
-    _reset_sequences([Ticket, TicketEvent, ChecklistItem])
+    insert_rows(TicketEvent, events)
+    insert_rows(ChecklistItem, _checklists(rows, categories))
+    reset_sequences([Ticket, TicketEvent, ChecklistItem])
     refresh_sla_states(now=now)
     for agent in agents:
         agent.open_load = loads[agent.pk]
@@ -374,48 +373,3 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
     summary.open_tickets = open_tickets
     summary.created_tickets = True
     return summary
-
-
-def _insert(model: type[models.Model], objs: list) -> None:
-    """Insert rows with explicit keys through one executemany.
-
-    bulk_create spends most of its time compiling SQL for small batches (SQLite caps the
-    parameters per statement); a prepared executemany loads 100,000 requests several
-    times faster. Explicit keys let the events refer to their requests without a read back.
-    """
-    if not objs:
-        return
-    meta = model._meta
-    next_pk = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
-    for offset, obj in enumerate(objs):
-        obj.pk = next_pk + offset
-    fields = meta.concrete_fields
-    timestamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    for obj in objs:
-        for field in timestamped:
-            field.pre_save(obj, add=True)
-    # The wrapper itself, not the `connection` proxy: a proxy lookup per value costs
-    # seconds over a million values.
-    connection = connections[DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    rows = [
-        tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
-        for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _reset_sequences(model_list: list[type[models.Model]]) -> None:
-    connection = connections[DEFAULT_DB_ALIAS]
-    statements = connection.ops.sequence_reset_sql(no_style(), model_list)
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)

@@ -23,6 +23,7 @@ from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import PriorityPolicy, Ticket, TicketEvent
 from .audit import build_event
+from .bulk import update_rows
 from .errors import TicketError
 from .intake import lane_for
 from .policy import active_policy
@@ -146,8 +147,10 @@ def _locked_batches(queryset: QuerySet[Ticket], batch_size: int) -> Iterator[lis
 
 
 def _write(tickets: list[Ticket], fields: list[str], keeper: LevelKeeper) -> None:
-    if tickets:
-        Ticket.objects.bulk_update(tickets, fields)
+    # updated_at moves too: an agent's open form on a request changed here is stale.
+    for ticket in tickets:
+        ticket.updated_at = keeper.now
+    update_rows(Ticket, tickets, [*fields, "updated_at"])
     TicketEvent.objects.bulk_create(keeper.events)
 
 
