@@ -1,7 +1,9 @@
 from datetime import timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -40,3 +42,14 @@ def duration_text(value: timedelta | None) -> str:
     if hours:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d min") % {"minutes": minutes}
+
+
+@register.simple_tag
+def sla_countdown(ticket) -> str:
+    """Time left to the handling due time, or overdue, coloured by the SLA state."""
+    now = timezone.now()
+    if ticket.sla_state == "breached" or ticket.handling_due <= now:
+        text = _("%(time)s overdue") % {"time": timesince(ticket.handling_due, now)}
+    else:
+        text = _("%(time)s left") % {"time": timeuntil(ticket.handling_due, now)}
+    return format_html('<span class="sla-badge sla-badge-{}">{}</span>', ticket.sla_state, text)
