@@ -63,6 +63,18 @@ def bench_database() -> Iterator[str]:
             test_settings["NAME"] = old_test_name
 
 
+def analyze_database() -> None:
+    """Refresh the query planner's statistics; call it after bulk-loading data.
+
+    A freshly loaded test database has none until autovacuum comes round, and without them
+    PostgreSQL reads each 1,000-row keyset batch of the jobs by sorting every remaining row
+    (about 170 ms a batch at 50,000 rows) instead of walking the primary key (3 ms).
+    Production tables have statistics, so a benchmark without them measures an artefact.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 @contextmanager
 def count_queries() -> Iterator[CaptureQueriesContext]:
     """Record the queries run on the default connection; `len(ctx)` is the count."""

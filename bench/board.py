@@ -1,0 +1,350 @@
+"""Benchmark of the agents' pages on a large history: the queue board and a workspace.
+
+In a fresh throwaway database it loads the demo data (N requests, M of them open), on
+PostgreSQL refreshes the planner statistics (ANALYZE), logs in as `agent1` with Django's
+test client and requests, through the project's full middleware stack, the board
+(/queue/) and the workspace of one of agent1's open requests (/tickets/<reference>/),
+each R times after warm-up requests. For each page it prints the median and 90th
+percentile wall time in milliseconds, the median CPU time of this process alone, the
+queries and connections opened per request (counted on separate requests, so recording
+the SQL does not slow the timed ones), next to "the floor": the least the database must
+do for that page, timed the same way.
+
+- board floor: the board's first 50 rows in board order, with their customer, tier,
+  category and assignee, in one query;
+- workspace floor: the request with the same joins as the view, then its timeline
+  events with their actors: two queries.
+
+`--sql` adds each statement's mean time and the time spent outside SQL.
+
+SQLite (the default DATABASE_URL):
+
+    .venv/bin/python bench/board.py [--tickets 100000] [--open 5000] [--runs 30] [--json]
+
+PostgreSQL (the benchmark creates and drops `test_expedite_bench_b`):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/expedite_bench_b \\
+        .venv/bin/python bench/board.py
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from time import perf_counter, process_time
+from typing import Any
+
+from django.db import connection
+from django.db.backends.signals import connection_created
+from harness import (
+    analyze_database,
+    bench_database,
+    count_queries,
+    describe_database,
+    setup_django,
+    timed,
+)
+
+SEED = 1
+AGENT = "agent1"
+WARM_UP_RUNS = 3
+COUNTED_RUNS = 5
+BOARD_ROWS = 50  # tickets.views.BOARD_PAGE_SIZE
+BOARD_BUDGET_MS = 40.0
+BOARD_BUDGET_QUERIES = 12
+WORKSPACE_BUDGET_MS = 30.0
+BUDGET = "budget: board median under 40 ms with at most 12 queries; workspace under 30 ms"
+SQL_WIDTH = 160
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
+
+
+def summarise(seconds: list[float]) -> dict[str, float]:
+    """Median and 90th percentile (nearest rank) in milliseconds."""
+    ordered = sorted(seconds)
+    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p90_ms": round(p90 * 1000, 2),
+        "min_ms": round(ordered[0] * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+class Statements(list):
+    """Statements run, each {"sql", "ms", "rounded"}, and the connections opened."""
+
+    connections = 0
+
+
+@contextmanager
+def timed_queries() -> Iterator[Statements]:
+    """Every statement run on the default connection, with its time in milliseconds,
+    and how many database connections were opened meanwhile.
+
+    The list is filled on exit. Django logs times in whole milliseconds, too coarse for
+    sub-millisecond queries, so statements are also timed through an execute wrapper;
+    BEGIN and COMMIT never pass through one and keep Django's rounded time.
+    """
+    precise: list[float] = []
+
+    def time_execute(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
+    ) -> Any:
+        started = perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            precise.append(perf_counter() - started)
+
+    def note_connection(**kwargs: Any) -> None:
+        statements.connections += 1
+
+    statements = Statements()
+    connection_created.connect(note_connection)
+    try:
+        with count_queries() as captured, connection.execute_wrapper(time_execute):
+            yield statements
+    finally:
+        connection_created.disconnect(note_connection)
+    executed = iter(precise)
+    for query in captured.captured_queries:
+        rounded = query["sql"] in TRANSACTION_CONTROL
+        seconds = float(query["time"]) if rounded else next(executed)
+        statements.append({"sql": query["sql"], "ms": seconds * 1000, "rounded": rounded})
+
+
+def breakdown(runs: list[tuple[float, Statements]]) -> list[dict[str, Any]]:
+    """Each statement with its mean time over the counted runs (by position), then the
+    rest of the time: Python (middleware, view, forms, templates) and the driver."""
+    longest = max((statements for _, statements in runs), key=len)
+    rows = []
+    for position, query in enumerate(longest):
+        times = [statements[position]["ms"] for _, statements in runs if len(statements) > position]
+        rows.append(
+            {
+                "mean_ms": round(statistics.mean(times), 3),
+                "rounded": query["rounded"],
+                "sql": " ".join(query["sql"].split())[:SQL_WIDTH],
+            }
+        )
+    total = statistics.mean(elapsed * 1000 for elapsed, _ in runs)
+    in_sql = statistics.mean(sum(q["ms"] for q in statements) for _, statements in runs)
+    rows.append({"mean_ms": round(total - in_sql, 3), "rounded": False, "sql": "(outside SQL)"})
+    return rows
+
+
+def measure(call: Callable[[], Any], *, runs: int) -> dict[str, Any]:
+    """Time `call()` over `runs` runs after warm-up runs; count its queries apart."""
+    for _ in range(WARM_UP_RUNS):
+        call()
+    seconds, cpu = [], []
+    for _ in range(runs):
+        cpu_started = process_time()
+        seconds.append(timed(call)[0])
+        cpu.append(process_time() - cpu_started)
+    counted = []
+    for _ in range(COUNTED_RUNS):
+        with timed_queries() as statements:
+            elapsed, _result = timed(call)
+        counted.append((elapsed, statements))
+    counts = sorted({len(statements) for _, statements in counted})
+    return {
+        "runs": runs,
+        **summarise(seconds),
+        # This process's CPU time alone: Python's share, little swayed by other load.
+        "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
+        "queries": counts[-1],
+        "queries_min": counts[0],
+        "connections_opened": max(statements.connections for _, statements in counted),
+        "sql": breakdown(counted),
+    }
+
+
+def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, Any]]:
+    """Seed a fresh database and measure both pages and their floors on it."""
+    # Models and views can only be imported once setup_django() has loaded the apps.
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client, override_settings
+
+    from tickets.models import Ticket
+    from tickets.services.demo import seed_demo
+
+    hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+    with bench_database(), override_settings(ALLOWED_HOSTS=hosts):
+        # Asked inside: on PostgreSQL the configured database itself need not exist.
+        database = describe_database()
+        seed_seconds, _ = timed(
+            lambda: seed_demo(tickets=tickets, open_tickets=open_tickets, seed=SEED)
+        )
+        # PostgreSQL's autovacuum gives production tables planner statistics; a fresh
+        # load has none. SQLite gets none unless someone runs ANALYZE, and with them it
+        # reads the board's rows through the customer index: 250 ms instead of 35 ms.
+        if connection.vendor == "postgresql":
+            analyze_database()
+        user = User.objects.get(username=AGENT)
+        client = Client()
+        client.force_login(user)
+        workspace = (
+            Ticket.objects.open()
+            .filter(assignee__user=user)
+            .order_by("reference")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        assert workspace, f"{AGENT} has no open request; seed more open tickets"
+
+        def board() -> None:
+            response = client.get("/queue/")
+            assert response.status_code == 200, response.status_code
+            rows = response.content.count(b"data-reference=")
+            assert rows == min(BOARD_ROWS, open_tickets), f"the board shows {rows} rows"
+
+        def board_floor() -> None:
+            rows = list(
+                Ticket.objects.open()
+                .select_related("customer__tier", "category", "assignee__user")
+                .order_by("level", "handling_due", "-score")[:BOARD_ROWS]
+            )
+            assert len(rows) == min(BOARD_ROWS, open_tickets)
+
+        def workspace_page() -> None:
+            response = client.get(f"/tickets/{workspace}/")
+            assert response.status_code == 200, response.status_code
+            assert workspace.encode() in response.content
+
+        def workspace_floor() -> None:
+            # The same joins as tickets.views._ticket_for_staff, then the timeline.
+            ticket = Ticket.objects.select_related(
+                "customer__tier", "category", "policy", "assignee__user", "parent"
+            ).get(reference=workspace)
+            events = list(ticket.events.select_related("actor").order_by("at", "pk"))
+            assert events
+
+        pages = []
+        for name, path, page, floor, floor_text in [
+            ("board", "/queue/", board, board_floor, f"first {BOARD_ROWS} rows, one query"),
+            (
+                "workspace",
+                f"/tickets/{workspace}/",
+                workspace_page,
+                workspace_floor,
+                "the request with its joins plus its events, two queries",
+            ),
+        ]:
+            result = {"page": name, "path": path, **measure(page, runs=runs)}
+            result["floor"] = {"what": floor_text, **measure(floor, runs=runs)}
+            result["ratio"] = round(result["median_ms"] / result["floor"]["median_ms"], 1)
+            pages.append(result)
+        events = Ticket.objects.get(reference=workspace).events.count()
+    return database, {
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "tickets": tickets,
+        "open_tickets": open_tickets,
+        "agent": AGENT,
+        "workspace_events": events,
+        "seed_seconds": round(seed_seconds, 2),
+        "pages": pages,
+    }
+
+
+def budget_verdict(measured: dict[str, Any]) -> str:
+    pages = {page["page"]: page for page in measured["pages"]}
+    board, workspace = pages["board"], pages["workspace"]
+    board_met = board["median_ms"] < BOARD_BUDGET_MS and board["queries"] <= BOARD_BUDGET_QUERIES
+    workspace_met = workspace["median_ms"] < WORKSPACE_BUDGET_MS
+    return (
+        f"{'met' if board_met else 'MISSED'}: board median {board['median_ms']:.2f} ms, "
+        f"{board['queries']} queries; "
+        f"{'met' if workspace_met else 'MISSED'}: workspace median "
+        f"{workspace['median_ms']:.2f} ms, {workspace['queries']} queries"
+    )
+
+
+def print_table(database: str, measured: dict[str, Any], verdict: str, sql: bool) -> None:
+    print(f"database: {database}")
+    load = ", ".join(f"{value:.2f}" for value in measured["load_average"])
+    print(f"load average at the end: {load} on {os.cpu_count()} CPUs")
+    print(BUDGET)
+    print(verdict)
+    print()
+    print(
+        f"{measured['tickets']:,} tickets, {measured['open_tickets']:,} open "
+        f"(seeded in {measured['seed_seconds']:.2f} s); logged in as {measured['agent']}"
+    )
+    columns = [
+        ("runs", "runs", 0),
+        ("median ms", "median_ms", 2),
+        ("p90 ms", "p90_ms", 2),
+        ("min ms", "min_ms", 2),
+        ("max ms", "max_ms", 2),
+        ("cpu ms", "cpu_median_ms", 2),
+        ("queries", "queries", 0),
+        ("new conns", "connections_opened", 0),
+    ]
+    rows = [["page", *(heading for heading, _, _ in columns), "ratio"]]
+    for page in measured["pages"]:
+        for name, result, ratio in [
+            (page["path"], page, f"{page['ratio']:.1f}"),
+            (f"  floor: {page['floor']['what']}", page["floor"], ""),
+        ]:
+            cells = [f"{result[key]:,.{decimals}f}" for _, key, decimals in columns]
+            rows.append([name, *cells, ratio])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        print("  " + "  ".join(cells))
+    print(f"(workspace timeline: {measured['workspace_events']} events)")
+    if sql:
+        for page in measured["pages"]:
+            for name, result in [(page["path"], page), (f"{page['page']} floor", page["floor"])]:
+                print()
+                print(f"{name}: mean ms per statement over {COUNTED_RUNS} requests")
+                for query in result["sql"]:
+                    mark = "~" if query["rounded"] else " "
+                    print(f"  {mark}{query['mean_ms']:8.3f}  {query['sql']}")
+        print("  (~ Django's time, rounded to whole milliseconds)")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--tickets", type=int, default=100_000, help="Demo requests (default 100,000)."
+    )
+    parser.add_argument(
+        "--open", type=int, default=5_000, help="How many of them are open (default 5,000)."
+    )
+    parser.add_argument("--runs", type=int, default=30, help="Timed requests per page (30).")
+    parser.add_argument("--sql", action="store_true", help="Also list each query's mean time.")
+    parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+    args = parser.parse_args(argv)
+    if args.open < 1 or args.runs < 1 or args.tickets < args.open:
+        parser.error("--open and --runs must be positive and --open at most --tickets")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    setup_django()
+    # WhiteNoise warns once that static files were never collected; only HTML is asked for.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    # Progress on stderr keeps stdout a clean table or JSON document.
+    print(f"seeding {args.tickets:,} tickets ({args.open:,} open)...", file=sys.stderr, flush=True)
+    database, measured = run(tickets=args.tickets, open_tickets=args.open, runs=args.runs)
+    verdict = budget_verdict(measured)
+    if args.json:
+        document = {"database": database, "budget": BUDGET, "budget_verdict": verdict, **measured}
+        print(json.dumps(document, indent=2))
+    else:
+        print_table(database, measured, verdict, args.sql)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
