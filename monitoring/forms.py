@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quotas.models import Tier
 from staffing import capacity
+from staffing.models import Lane
 from tickets.models import Category
 
 
@@ -54,6 +55,9 @@ class DashboardForm(forms.Form):
     tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.all(), required=False)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False
+    )
+    lane = forms.ChoiceField(
+        label=_("Lane"), choices=[("", "---------"), *Lane.choices], required=False
     )
 
     def __init__(self, *args, **kwargs) -> None:

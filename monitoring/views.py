@@ -54,6 +54,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         scope["customer__tier"] = choice["tier"]
     if choice.get("category"):
         scope["category"] = choice["category"]
+    if choice.get("lane"):
+        scope["lane"] = choice["lane"]
     metrics = {
         **services.ticket_metrics(span.start, span.end, scope=scope),
         **services.live_metrics(now=now),

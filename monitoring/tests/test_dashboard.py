@@ -116,3 +116,19 @@ def test_monthly_review_page_and_csv(client, supervisor_user):
 def test_monthly_review_rejects_a_bad_month(client, supervisor_user):
     client.force_login(supervisor_user)
     assert client.get("/monitoring/review/2026-13/").status_code == 404
+
+
+def test_filter_by_lane(client, supervisor_user):
+    gold = make_customer(tier="GOLD")
+    make_ticket(customer=gold, initial_level="P1", lane=Lane.URGENT)
+    make_ticket(customer=gold, initial_level="P3", lane=Lane.NORMAL)
+    client.force_login(supervisor_user)
+    response = client.get("/monitoring/", {"window": "today", "lane": "normal"})
+    assert response.context["metrics"]["created"] == 1
+
+
+@pytest.mark.parametrize("url", ["/admin/monitoring/alert/", "/admin/monitoring/snapshot/"])
+def test_alert_history_and_snapshots_in_admin(admin_client, url):
+    open_alert()
+    snapshot_metrics()
+    assert admin_client.get(url).status_code == 200
