@@ -29,25 +29,24 @@ PostgreSQL (the benchmark creates and drops `test_expedite_bench_b`):
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from time import perf_counter, process_time
+from collections.abc import Callable
+from time import process_time
 from typing import Any
 
 from django.db import connection
-from django.db.backends.signals import connection_created
 from harness import (
     analyze_database,
     bench_database,
-    count_queries,
+    breakdown,
     describe_database,
     setup_django,
+    summarise,
     timed,
+    timed_queries,
 )
 
 SEED = 1
@@ -59,83 +58,6 @@ BOARD_BUDGET_MS = 40.0
 BOARD_BUDGET_QUERIES = 12
 WORKSPACE_BUDGET_MS = 30.0
 BUDGET = "budget: board median under 40 ms with at most 12 queries; workspace under 30 ms"
-SQL_WIDTH = 160
-TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
-
-
-def summarise(seconds: list[float]) -> dict[str, float]:
-    """Median and 90th percentile (nearest rank) in milliseconds."""
-    ordered = sorted(seconds)
-    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
-    return {
-        "median_ms": round(statistics.median(ordered) * 1000, 2),
-        "p90_ms": round(p90 * 1000, 2),
-        "min_ms": round(ordered[0] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
-
-
-class Statements(list):
-    """Statements run, each {"sql", "ms", "rounded"}, and the connections opened."""
-
-    connections = 0
-
-
-@contextmanager
-def timed_queries() -> Iterator[Statements]:
-    """Every statement run on the default connection, with its time in milliseconds,
-    and how many database connections were opened meanwhile.
-
-    The list is filled on exit. Django logs times in whole milliseconds, too coarse for
-    sub-millisecond queries, so statements are also timed through an execute wrapper;
-    BEGIN and COMMIT never pass through one and keep Django's rounded time.
-    """
-    precise: list[float] = []
-
-    def time_execute(
-        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
-    ) -> Any:
-        started = perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            precise.append(perf_counter() - started)
-
-    def note_connection(**kwargs: Any) -> None:
-        statements.connections += 1
-
-    statements = Statements()
-    connection_created.connect(note_connection)
-    try:
-        with count_queries() as captured, connection.execute_wrapper(time_execute):
-            yield statements
-    finally:
-        connection_created.disconnect(note_connection)
-    executed = iter(precise)
-    for query in captured.captured_queries:
-        rounded = query["sql"] in TRANSACTION_CONTROL
-        seconds = float(query["time"]) if rounded else next(executed)
-        statements.append({"sql": query["sql"], "ms": seconds * 1000, "rounded": rounded})
-
-
-def breakdown(runs: list[tuple[float, Statements]]) -> list[dict[str, Any]]:
-    """Each statement with its mean time over the counted runs (by position), then the
-    rest of the time: Python (middleware, view, forms, templates) and the driver."""
-    longest = max((statements for _, statements in runs), key=len)
-    rows = []
-    for position, query in enumerate(longest):
-        times = [statements[position]["ms"] for _, statements in runs if len(statements) > position]
-        rows.append(
-            {
-                "mean_ms": round(statistics.mean(times), 3),
-                "rounded": query["rounded"],
-                "sql": " ".join(query["sql"].split())[:SQL_WIDTH],
-            }
-        )
-    total = statistics.mean(elapsed * 1000 for elapsed, _ in runs)
-    in_sql = statistics.mean(sum(q["ms"] for q in statements) for _, statements in runs)
-    rows.append({"mean_ms": round(total - in_sql, 3), "rounded": False, "sql": "(outside SQL)"})
-    return rows
 
 
 def measure(call: Callable[[], Any], *, runs: int) -> dict[str, Any]:

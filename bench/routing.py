@@ -28,50 +28,36 @@ PostgreSQL, where the budget applies (the benchmark creates and drops
 import argparse
 import json
 import logging
-import math
 import os
 import random
 import statistics
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import time, timedelta
-from time import perf_counter, process_time
+from time import process_time
 from typing import Any
 
 from django.db import connection
-from django.db.backends.signals import connection_created
 from harness import (
     analyze_database,
     bench_database,
-    count_queries,
+    breakdown,
     describe_database,
     setup_django,
+    summarise,
     timed,
+    timed_queries,
 )
 
 SEED = 1
 WARM_UP_RUNS = 5
 COUNTED_RUNS = 10
 URGENT_SHARE = 0.3
-SQL_WIDTH = 160
 BUDGET_MS = 20.0
 BUDGET = (
     "budget: routing one request with 500 agents and 50,000 open tickets: "
     "median under 20 ms on PostgreSQL"
 )
-
-
-def summarise(seconds: list[float]) -> dict[str, float]:
-    """Median and 90th percentile (nearest rank) in milliseconds."""
-    ordered = sorted(seconds)
-    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
-    return {
-        "median_ms": round(statistics.median(ordered) * 1000, 2),
-        "p90_ms": round(p90 * 1000, 2),
-        "min_ms": round(ordered[0] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
 
 
 def measure(name: str, call: Callable[[int], Any], *, runs: int) -> dict[str, Any]:
@@ -109,72 +95,6 @@ def measure(name: str, call: Callable[[int], Any], *, runs: int) -> dict[str, An
         "connections_opened": max(statements.connections for _, statements in counted),
         "sql": breakdown(counted),
     }
-
-
-TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
-
-
-class Statements(list):
-    """Statements run, each {"sql", "ms", "rounded"}, and the connections opened."""
-
-    connections = 0
-
-
-@contextmanager
-def timed_queries() -> Iterator[Statements]:
-    """Every statement run on the default connection, with its time in milliseconds,
-    and how many database connections were opened meanwhile.
-
-    The list is filled on exit. Django logs times in whole milliseconds, too coarse for
-    sub-millisecond queries, so statements are also timed through an execute wrapper;
-    BEGIN and COMMIT never pass through one and keep Django's rounded time.
-    """
-    precise: list[float] = []
-
-    def time_execute(
-        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
-    ) -> Any:
-        started = perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            precise.append(perf_counter() - started)
-
-    def note_connection(**kwargs: Any) -> None:
-        statements.connections += 1
-
-    statements = Statements()
-    connection_created.connect(note_connection)
-    try:
-        with count_queries() as captured, connection.execute_wrapper(time_execute):
-            yield statements
-    finally:
-        connection_created.disconnect(note_connection)
-    executed = iter(precise)
-    for query in captured.captured_queries:
-        rounded = query["sql"] in TRANSACTION_CONTROL
-        seconds = float(query["time"]) if rounded else next(executed)
-        statements.append({"sql": query["sql"], "ms": seconds * 1000, "rounded": rounded})
-
-
-def breakdown(runs: list[tuple[float, Statements]]) -> list[dict[str, Any]]:
-    """Each statement of the call with its mean time over the counted runs (by position),
-    then the rest of the call's time: Python, and the driver outside any statement."""
-    longest = max((statements for _, statements in runs), key=len)
-    rows = []
-    for position, query in enumerate(longest):
-        times = [statements[position]["ms"] for _, statements in runs if len(statements) > position]
-        rows.append(
-            {
-                "mean_ms": round(statistics.mean(times), 3),
-                "rounded": query["rounded"],
-                "sql": " ".join(query["sql"].split())[:SQL_WIDTH],
-            }
-        )
-    total = statistics.mean(elapsed * 1000 for elapsed, _ in runs)
-    in_sql = statistics.mean(sum(q["ms"] for q in statements) for _, statements in runs)
-    rows.append({"mean_ms": round(total - in_sql, 3), "rounded": False, "sql": "(outside SQL)"})
-    return rows
 
 
 def create_staff(count: int, rng: random.Random) -> dict[str, int]:
