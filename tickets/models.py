@@ -426,6 +426,12 @@ class Ticket(models.Model):
         indexes = [
             # The queue board and claim-next: open requests by level, due time, score.
             models.Index(fields=["status", "level", "handling_due"], name="ticket_queue_order_idx"),
+            # The board's first page, read in board order without sorting every open row.
+            models.Index(
+                fields=["level", "handling_due", "-score"],
+                condition=Q(status__in=["new", "queued", "assigned", "in_progress", "waiting"]),
+                name="ticket_open_board_idx",
+            ),
             # Customer portal: one account's requests, newest first.
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent_idx"),
             # Monitoring windows and seed/bench ranges.
