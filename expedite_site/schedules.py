@@ -34,7 +34,14 @@ class Job:
         return {"func": self.func, "kwargs": self.kwargs, "repeats": -1, **timing}
 
 
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job(name="rescore_tickets", func="tickets.tasks.rescore_tickets", minutes=30),
+    Job(name="escalate_tickets", func="tickets.tasks.escalate_tickets", minutes=5),
+    Job(name="rebalance_lanes", func="tickets.tasks.rebalance_lanes", minutes=5),
+    Job(name="snapshot_metrics", func="monitoring.tasks.snapshot_metrics", minutes=5),
+    # 00:00 on the 1st; django-q2 evaluates cron in the project's TIME_ZONE.
+    Job(name="reset_quotas", func="quotas.tasks.reset_quotas", cron="0 0 1 * *"),
+]
 
 
 @transaction.atomic

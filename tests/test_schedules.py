@@ -10,9 +10,28 @@ pytestmark = pytest.mark.django_db
 def test_sync_schedules_twice_leaves_one_row_per_job():
     call_command("sync_schedules")
     call_command("sync_schedules")
-    names = list(Schedule.objects.values_list("name", flat=True))
-    assert sorted(names) == sorted(job.schedule_name for job in JOBS)
-    assert len(names) == len(set(names))
+    names = sorted(Schedule.objects.values_list("name", flat=True))
+    assert names == sorted(
+        NAME_PREFIX + job
+        for job in (
+            "rescore_tickets",
+            "escalate_tickets",
+            "rebalance_lanes",
+            "snapshot_metrics",
+            "reset_quotas",
+        )
+    )
+    timing = dict(Schedule.objects.values_list("name", "minutes"))
+    assert timing[NAME_PREFIX + "rescore_tickets"] == 30
+    assert timing[NAME_PREFIX + "escalate_tickets"] == 5
+    assert Schedule.objects.get(name=NAME_PREFIX + "reset_quotas").cron == "0 0 1 * *"
+
+
+@pytest.mark.parametrize("job", JOBS, ids=lambda job: job.name)
+def test_every_scheduled_job_runs(job):
+    from django.utils.module_loading import import_string
+
+    assert isinstance(import_string(job.func)(), dict)
 
 
 def test_sync_schedules_updates_changed_timing_and_removes_dropped_jobs():
