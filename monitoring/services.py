@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from quotas.models import Level, Tier
+from quotas.services import URGENT_LEVELS
 from staffing import capacity
 from staffing.services import lane_sizes, urgent_utilisation
 from tickets.models import Category, Satisfaction, Ticket
@@ -39,7 +40,6 @@ from tickets.services.lanes import urgent_history
 
 from .models import Alert, Snapshot, Thresholds
 
-URGENT = [Level.P0, Level.P1, Level.P2]
 WINDOWS = ("hour", "today", "7d", "month")
 SNAPSHOT_WINDOW = timedelta(hours=1)
 
@@ -97,10 +97,10 @@ def ticket_metrics(
     scope = scope or {}
     tickets = Ticket.objects.filter(**scope)
     created = Q(created_at__gte=start, created_at__lt=end)
-    urgent = Q(initial_level__in=URGENT)
+    urgent = Q(initial_level__in=URGENT_LEVELS)
     responded = Q(first_response_at__gte=start, first_response_at__lt=end)
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
-    asked_urgent = Q(requested_level__in=URGENT)
+    asked_urgent = Q(requested_level__in=URGENT_LEVELS)
     durations = {
         "response": ExpressionWrapper(
             F("first_response_at") - F("created_at"), output_field=DurationField()
@@ -179,7 +179,7 @@ def response_by_tier(start: datetime, end: datetime) -> dict[str, float | None]:
     )
     rows = (
         Ticket.objects.filter(
-            initial_level__in=URGENT, first_response_at__gte=start, first_response_at__lt=end
+            initial_level__in=URGENT_LEVELS, first_response_at__gte=start, first_response_at__lt=end
         )
         .values("customer__tier__code")
         .annotate(mean=Avg(waited))

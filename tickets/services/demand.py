@@ -7,9 +7,10 @@ from typing import Protocol, cast
 from django.db.models import Count, Q, QuerySet
 
 from quotas.models import Customer, Level
+from quotas.services import URGENT_LEVELS
 
 FALSE_URGENT_WINDOW = timedelta(days=90)
-URGENT_ASKED = Q(tickets__requested_level__in=[Level.P0, Level.P1, Level.P2])
+URGENT_ASKED = Q(tickets__requested_level__in=URGENT_LEVELS)
 
 
 class _FalseUrgentCounts(Protocol):

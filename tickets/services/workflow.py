@@ -28,9 +28,8 @@ from .policy import active_policy
 from .sla import PAUSE_FIELDS, pause_clock, resume_clock
 
 Status = Ticket.Status
+# Statuses in which an assignee works the request, and carries it in their load.
 WORKING = [Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER]
-# Statuses in which an assignee carries the request in their load.
-LOADED = [Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER]
 
 
 def version_of(ticket: Ticket) -> str:
@@ -325,7 +324,7 @@ def _event_and_release(
     ticket: Ticket, status: str, *, actor: User | None, reason: str = ""
 ) -> TicketEvent:
     """Move an open request out of the assignee's load."""
-    if ticket.assignee_id is not None and ticket.status in LOADED:
+    if ticket.assignee_id is not None and ticket.status in WORKING:
         release_load(agent_id=ticket.assignee_id)
     return _set_status(ticket, status, actor=actor, reason=reason)
 
@@ -418,7 +417,7 @@ def reassign(
     if not take_load(agent_id=agent.pk, now=now):
         raise TicketError(_("%(agent)s is at their maximum load.") % {"agent": agent})
     old = ticket.assignee
-    if old is not None and ticket.status in LOADED:
+    if old is not None and ticket.status in WORKING:
         release_load(agent_id=old.pk)
     ticket.assignee = agent
     events = [
