@@ -3,15 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
-# xstatic-bootstrap is sdist-only and its build imports pkg_resources (setuptools < 82).
-export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
 .PHONY: install demo serve test lint typecheck translations messages clean
 
+# xstatic-bootstrap is sdist-only and its build imports pkg_resources, which setuptools 82
+# removed. Since pip 26 PIP_CONSTRAINT no longer reaches build environments, so the
+# constraint goes in through --build-constraint (pip >= 25.3).
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --no-cache-dir --quiet --upgrade pip
-	$(PY) -m pip install --no-cache-dir --quiet -e '.[dev]'
+	$(PY) -m pip install --no-cache-dir --quiet --upgrade 'pip>=25.3'
+	$(PY) -m pip install --no-cache-dir --quiet --build-constraint constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed translations
