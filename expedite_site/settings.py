@@ -87,6 +87,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Agents' boards refresh every 15 s; opening a PostgreSQL connection per request cost
+# more than the board's queries. Health checks drop a connection the server closed.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The project never streams large results; server-side cursors only added three round
+# trips to every model select (a form's choices) and break behind transaction poolers.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; waiting briefly beats "database is locked" between
     # the web server and qcluster in `make demo`.

@@ -40,6 +40,6 @@ class QueueTable(tables.Table):
         ]
         order_by = ("level", "handling_due", "-score")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "queue-table"}
-        # Rows are drawn by a plain template: django-tables2's per-cell rendering took
-        # most of the board's time (50 rows x 11 cells); it still pages and sorts.
-        template_name = "tickets/_queue_table.html"
+        # _queue_board.html includes tickets/_queue_table.html, which draws the rows in
+        # Python (tickets_tags.board_rows): django-tables2's per-cell rendering took most
+        # of the board's time (50 rows x 11 cells). The table still pages and sorts.

@@ -110,6 +110,54 @@ def test_board_queries_do_not_grow_with_open_requests(board, agent):
     assert len(two_thousand.captured_queries) == len(ten.captured_queries) <= 12
 
 
+def board_row(page: str, reference: str) -> str:
+    return page[page.index(f'data-reference="{reference}"') :].split("</tr>")[0]
+
+
+def test_a_board_row_shows_the_request_at_a_glance(board, agent):
+    now = timezone.now()
+    late = make_ticket(
+        customer=make_customer(tier="GOLD", name="Acme"),
+        reference="LATE",
+        title="Checkout <down>",
+        level="P0",
+        handling_due=now - dt.timedelta(hours=2, minutes=5, seconds=30),
+        sla_state="breached",
+        assignee=agent,
+        status="in_progress",
+        category=Category.objects.get(code="billing"),
+    )
+    make_ticket(reference="SOON", handling_due=now + dt.timedelta(minutes=45, seconds=30))
+    page = board.get("/queue/").content.decode()
+    row = board_row(page, "LATE")
+    for shown in [
+        'class="sla-badge sla-badge-breached"',
+        '<span class="badge badge-level-P0">P0</span>',
+        '<a href="/tickets/LATE/">LATE</a>',
+        "Acme",
+        "Gold",
+        "Billing",
+        "Checkout &lt;down&gt;",  # escaped, never markup
+        f"{late.score:.3f}",
+        "2 h 5 min overdue",
+        agent.user.username,
+        "In progress",
+        "Urgent lane",
+    ]:
+        assert shown in row
+    soon = board_row(page, "SOON")
+    assert "45 min left" in soon
+    assert "<td>—</td>" in soon  # nobody assigned
+
+
+def test_the_filters_keep_what_was_chosen(board):
+    page = board.get("/queue/", {"lane": "normal", "level": ["P0", "P2"]}).content.decode()
+    assert '<select name="level" class="form-select form-select-sm" id="id_level" multiple>' in page
+    for selected in ["normal", "P0", "P2"]:
+        assert f'<option value="{selected}" selected>' in page
+    assert '<option value="P1">' in page
+
+
 def test_refresh_endpoint_returns_only_the_board(board):
     make_ticket(reference="R", level="P0")
     response = board.get("/queue/rows/", {"level": "P0"})
