@@ -107,9 +107,8 @@ def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, A
             lambda: seed_demo(tickets=tickets, open_tickets=open_tickets, seed=SEED)
         )
         # PostgreSQL's autovacuum gives production tables planner statistics and a
-        # visibility map; a fresh load has neither. SQLite gets none unless someone runs
-        # ANALYZE, and with them it reads the board's rows through the customer index:
-        # 250 ms instead of 35 ms.
+        # visibility map; a fresh load has neither. SQLite gets statistics only when
+        # someone runs ANALYZE; the board reads the same index with or without them.
         if connection.vendor == "postgresql":
             analyze_database()
         user = User.objects.get(username=AGENT)

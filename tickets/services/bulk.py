@@ -51,7 +51,7 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
     next_pk = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
     for offset, obj in enumerate(objs):
         obj.pk = next_pk + offset
-    fields = meta.concrete_fields
+    fields = [field for field in meta.concrete_fields if not field.generated]
     timestamped = [
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]

@@ -266,3 +266,11 @@ def test_workspace_queries_are_bounded(board, mine):
     with CaptureQueriesContext(connection) as queries:
         board.get(f"/tickets/{mine.reference}/")
     assert len(queries.captured_queries) <= 15
+
+
+@pytest.mark.parametrize("status", Ticket.Status.values)
+def test_the_database_keeps_on_board_in_step_with_the_status(status):
+    ticket = make_ticket(status="queued")
+    Ticket.objects.filter(pk=ticket.pk).update(status=status)
+    on_board = Ticket.objects.open().filter(pk=ticket.pk).exists()
+    assert on_board == (status in Ticket.Status.open_values())
