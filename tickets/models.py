@@ -319,7 +319,9 @@ class Ticket(models.Model):
     # with it: SQLite never uses an index whose condition is `status IN (...)`, because
     # the query's list arrives as parameters it cannot compare with the index's.
     on_board = models.GeneratedField(
-        expression=Q(status__in=Status.open_values()),
+        expression=models.ExpressionWrapper(
+            Q(status__in=Status.open_values()), output_field=models.BooleanField()
+        ),
         output_field=models.BooleanField(),
         db_persist=True,
         verbose_name=_("on the board"),
