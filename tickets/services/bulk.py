@@ -7,6 +7,7 @@ statement run with executemany sends the same rows several times faster, in one 
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from django.core.management.color import no_style
@@ -20,14 +21,23 @@ def _connection() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _converters(fields: Sequence[Any], connection: Any) -> list[Callable[[Any], Any]]:
-    """Per-field functions preparing a value for the database. Timestamps and decimals
-    go straight to the backend's adapter: the values were built by our own code, and
-    the general path's checks cost most of a large load's time."""
+# Fields whose values, built by our own code, the database drivers take as they are.
+PASSED_AS_IS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
+
+
+def _converters(fields: Sequence[Any], connection: Any) -> list[Callable[[Any], Any] | None]:
+    """Per-field functions preparing a value for the database, None where the value goes
+    as it is. Text, numbers, flags and keys need nothing; timestamps and decimals go
+    straight to the backend's adapter. The values were built by our own code, and the
+    general path's checks cost most of a large load's time."""
     ops = connection.ops
-    converters: list[Callable[[Any], Any]] = []
+    converters: list[Callable[[Any], Any] | None] = []
     for field in fields:
-        if isinstance(field, models.DateTimeField):
+        if isinstance(field, PASSED_AS_IS) or (
+            field.is_relation and isinstance(field.target_field, models.IntegerField)
+        ):
+            converters.append(None)
+        elif isinstance(field, models.DateTimeField):
             converters.append(ops.adapt_datetimefield_value)
         elif isinstance(field, models.DecimalField):
             converters.append(
@@ -40,6 +50,24 @@ def _converters(fields: Sequence[Any], connection: Any) -> list[Callable[[Any], 
         else:
             converters.append(partial(field.get_db_prep_save, connection=connection))
     return converters
+
+
+def _row_values(fields: Sequence[Any], connection: Any) -> Callable[[Any], list[Any]]:
+    """A function reading an object's values for `fields`, ready for the database."""
+    read = attrgetter(*[field.attname for field in fields])
+    converted = [
+        (index, convert)
+        for index, convert in enumerate(_converters(fields, connection))
+        if convert is not None
+    ]
+
+    def values(obj: Any) -> list[Any]:
+        row = list(read(obj)) if len(fields) > 1 else [read(obj)]
+        for index, convert in converted:
+            row[index] = convert(row[index])
+        return row
+
+    return values
 
 
 def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
@@ -65,8 +93,8 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    prepared = list(zip([f.attname for f in fields], _converters(fields, connection), strict=True))
-    rows = [tuple(convert(getattr(obj, attname)) for attname, convert in prepared) for obj in objs]
+    values = _row_values(fields, connection)
+    rows = [values(obj) for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -85,12 +113,8 @@ def update_rows(model: type[models.Model], objs: list[Any], fields: list[str]) -
         ", ".join(f"{quote(f.column)} = %s" for f in columns),
         quote(meta.pk.column),
     )
-    prepared = list(
-        zip([f.attname for f in columns], _converters(columns, connection), strict=True)
-    )
-    rows = [
-        (*(convert(getattr(obj, attname)) for attname, convert in prepared), obj.pk) for obj in objs
-    ]
+    values = _row_values(columns, connection)
+    rows = [[*values(obj), obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
