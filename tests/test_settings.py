@@ -6,15 +6,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(**environment: str) -> subprocess.CompletedProcess:
+def load_settings(
+    expression: str = "settings.Q_CLUSTER.get('redis', 'orm')", **environment: str
+) -> subprocess.CompletedProcess:
+    """Print `expression` from the settings a fresh process loads from `environment`."""
     env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DEBUG")}
     env.update(environment, DJANGO_SETTINGS_MODULE="expedite_site.settings")
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.Q_CLUSTER.get('redis', 'orm'))",
+            f"import django; django.setup(); from django.conf import settings; print({expression})",
         ],
         cwd=ROOT,
         env=env,
@@ -39,3 +41,14 @@ def test_broker_is_the_database_unless_redis_is_configured():
     assert load_settings(REDIS_URL="").stdout.strip() == "orm"
     redis = load_settings(REDIS_URL="redis://127.0.0.1:6379/3").stdout.strip()
     assert redis == "redis://127.0.0.1:6379/3"
+
+
+def test_postgresql_binds_parameters_on_the_server_and_prepares_statements():
+    options = "sorted(settings.DATABASES['default'].get('OPTIONS', {}).items())"
+    postgres = "postgres://postgres@127.0.0.1:5432/expedite"
+    default = load_settings(options, DATABASE_URL=postgres)
+    assert default.stdout.strip() == "[('prepare_threshold', 5), ('server_side_binding', True)]"
+    pooled = load_settings(options, DATABASE_URL=postgres, PG_PREPARED_STATEMENTS="false")
+    assert pooled.stdout.strip() == "[('server_side_binding', True)]"
+    sqlite = load_settings(options, DATABASE_URL="sqlite:////tmp/expedite.sqlite3")
+    assert "server_side_binding" not in sqlite.stdout
