@@ -51,6 +51,14 @@ class QueueFilter(django_filters.FilterSet):
         self.filters["category"].extra["choices"] = list(categories.items())
         self.filters["tier"].extra["choices"] = list(tiers.items())
 
+    def narrows(self) -> bool:
+        """Whether a filter may leave out open requests; with invalid input, assume so."""
+        if not self.is_bound:
+            return False
+        if not self.form.is_valid():
+            return True
+        return any(value not in (None, "", []) for value in self.form.cleaned_data.values())
+
     @property
     def form(self) -> forms.Form:
         form = super().form

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +40,16 @@ from .services.workflow import claim_next
 from .tables import QueueTable
 
 BOARD_PAGE_SIZE = 50
+
+
+class CountedPaginator(Paginator):
+    """A paginator given the count its caller has already read, instead of asking again."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count
+
+
 # What a board row shows (tickets_tags.board_rows), read as plain values: the rest of a
 # request, its long description first, stays in the database, and no model is built.
 BOARD_COLUMNS = (
@@ -71,12 +82,16 @@ def _board(request: HttpRequest) -> dict[str, object]:
         categories=categories,
         tiers=tiers,
     )
-    table = QueueTable(board_filter.qs)
-    RequestConfig(request, paginate={"per_page": BOARD_PAGE_SIZE}).configure(table)
-    # COUNT(*), not COUNT(id): the (status, level, ...) index alone answers it.
+    # COUNT(*), not COUNT(id): the board's index alone answers it.
     counts = dict(
         Ticket.objects.open().values_list("level").annotate(n=Count("*")).values_list("level", "n")
     )
+    paginate: dict[str, object] = {"per_page": BOARD_PAGE_SIZE}
+    if not board_filter.narrows():
+        # Every open request is listed: the level counts already add up to the total.
+        paginate.update(paginator_class=CountedPaginator, count=sum(counts.values()))
+    table = QueueTable(board_filter.qs)
+    RequestConfig(request, paginate=paginate).configure(table)
     return {
         "filter": board_filter,
         "table": table,

@@ -96,6 +96,23 @@ def test_board_is_paginated_on_the_server(board):
     assert (len(rows(first)), len(rows(second))) == (50, 11)
 
 
+def test_the_total_comes_from_the_level_counts_unless_a_filter_narrows_the_board(board):
+    clone(make_ticket(reference="U", level="P1"), 54)
+    clone(make_ticket(reference="N", level="P3", lane=Lane.NORMAL), 9)
+    with CaptureQueriesContext(connection) as unfiltered:
+        everything = board.get("/queue/", {"sort": "title", "page": 2})
+    with CaptureQueriesContext(connection) as filtered:
+        normal = board.get("/queue/", {"lane": "normal", "sort": "title"})
+    assert everything.context["table"].paginator.count == 65
+    assert len(rows(everything)) == 15
+    assert normal.context["table"].paginator.count == 10
+    assert len(filtered.captured_queries) == len(unfiltered.captured_queries) + 1
+    for invalid in [{"lane": "nowhere"}, {"level": "P9"}]:
+        response = board.get("/queue/", invalid)
+        assert response.context["table"].paginator.count == 65
+        assert "Select a valid choice." in response.content.decode()
+
+
 def test_board_queries_do_not_grow_with_open_requests(board, agent):
     template = make_ticket(reference="Q", assignee=agent, status="assigned")
     clone(template, 9)
