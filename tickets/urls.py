@@ -8,6 +8,7 @@ urlpatterns = [
     path("queue/rows/", views.queue_rows, name="queue_rows"),
     path("queue/claim-next/", views.claim, name="claim_next"),
     path("tickets/<str:reference>/", views.detail, name="detail"),
+    path("tickets/<str:reference>/manage/", views.manage, name="manage"),
     path("tickets/<str:reference>/override/", views.override, name="override"),
     path("tickets/<str:reference>/clear-override/", views.clear, name="clear_override"),
     path("tickets/<str:reference>/act/<slug:action>/", views.act, name="act"),

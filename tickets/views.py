@@ -174,13 +174,6 @@ def _render_detail(
             "reply_form": MessageForm(initial={**version, "body": reply_draft}, auto_id="reply_%s"),
             "note_form": MessageForm(initial=version, auto_id="note_%s"),
             "reopen_form": ReasonForm(initial=version, auto_id="reopen_%s"),
-            "flag_form": ReasonForm(initial=version, auto_id="flag_%s"),
-            "cancel_form": ReasonForm(initial=version, auto_id="cancel_%s"),
-            "category_form": CategoryForm(
-                initial={**version, "category": ticket.category_id}, auto_id="category_%s"
-            ),
-            "reassign_form": ReassignForm(initial=version, auto_id="reassign_%s"),
-            "merge_form": MergeForm(initial=version, auto_id="merge_%s"),
             "override_form": override_form or OverrideForm(initial={"level": ticket.level}),
         },
     )
@@ -189,6 +182,27 @@ def _render_detail(
 @permission_required("tickets.work_queue", raise_exception=True)
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_detail(request, _ticket_for_staff(reference))
+
+
+@permission_required("tickets.work_queue", raise_exception=True)
+def manage(request: HttpRequest, reference: str) -> HttpResponse:
+    """The seldom-used actions on a request, which its workspace loads when opened."""
+    ticket = _ticket_for_staff(reference)
+    version = {"version": workflow.version_of(ticket)}
+    return render(
+        request,
+        "tickets/manage.html",
+        {
+            "ticket": ticket,
+            "category_form": CategoryForm(
+                initial={**version, "category": ticket.category_id}, auto_id="category_%s"
+            ),
+            "reassign_form": ReassignForm(initial=version, auto_id="reassign_%s"),
+            "merge_form": MergeForm(initial=version, auto_id="merge_%s"),
+            "flag_form": ReasonForm(initial=version, auto_id="flag_%s"),
+            "cancel_form": ReasonForm(initial=version, auto_id="cancel_%s"),
+        },
+    )
 
 
 @require_POST

@@ -23,3 +23,28 @@
     }
   });
 })();
+
+// The Manage panel's forms come from the request's manage page when first opened.
+(function () {
+  "use strict";
+  var panel = document.getElementById("manage");
+  if (!panel) return;
+  panel.addEventListener("toggle", function () {
+    if (!panel.open || panel.dataset.loaded) return;
+    panel.dataset.loaded = "yes";
+    fetch(panel.dataset.src, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var forms = page.getElementById("manage-forms");
+        if (forms) document.getElementById("manage-forms").replaceWith(forms);
+      })
+      .catch(function () {
+        // The link to the manage page stays in place and still works.
+        delete panel.dataset.loaded;
+      });
+  });
+})();

@@ -82,3 +82,18 @@ def test_supervisor_overrides_a_level_and_sees_it_in_the_timeline(page, live_ser
     page.click("#override-form button[type=submit]")
     expect(page.locator("#level-reasons")).to_contain_text("Overridden to P0")
     expect(page.locator("#timeline")).to_contain_text("Board demo for the CEO")
+
+
+def test_the_manage_panel_loads_its_forms_when_opened(page, live_server):
+    make_user(role="supervisor", username="chief", is_staff=True)
+    ticket = make_request(customer=make_customer(tier="GOLD"), impact_scope=10)
+    log_in(page, live_server, "chief")
+    page.goto(f"{live_server.url}/tickets/{ticket.reference}/")
+    expect(page.locator("#manage-forms form")).to_have_count(0)
+    page.click("#manage-heading")
+    expect(page.locator("#manage-forms form")).to_have_count(5)
+    page.click("text=Flag a handling error")
+    page.fill("#flag_reason", "Wrong macro sent")
+    page.click("#manage-forms form[action$='/act/flag/'] button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("Handling error recorded.")
+    expect(page.locator("#timeline")).to_contain_text("Wrong macro sent")

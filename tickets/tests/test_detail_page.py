@@ -104,3 +104,40 @@ def test_page_queries_do_not_grow_with_the_timeline(client, agent, ticket):
     with CaptureQueriesContext(connection) as long:
         client.get(url(ticket))
     assert len(long.captured_queries) == len(short.captured_queries) <= 12
+
+
+def test_the_workspace_links_its_seldom_used_actions_instead_of_drawing_them(client, agent, ticket):
+    client.force_login(agent.user)
+    page = client.get(url(ticket)).content.decode()
+    assert f'data-src="/tickets/{ticket.reference}/manage/"' in page
+    assert 'name="parent_reference"' not in page
+
+
+def test_the_manage_page_offers_the_actions_on_an_open_request(client, agent, ticket):
+    client.force_login(agent.user)
+    page = client.get(url(ticket, "manage/")).content.decode()
+    assert 'id="manage-forms"' in page
+    for action in ("recategorise", "reassign", "merge", "flag"):
+        assert f'action="/tickets/{ticket.reference}/act/{action}/"' in page
+    assert f'<option value="{agent.pk}">' in page
+    assert "/act/cancel/" not in page  # cancelling is for supervisors
+
+
+def test_supervisors_may_also_cancel_from_the_manage_page(client, supervisor_user, ticket):
+    client.force_login(supervisor_user)
+    page = client.get(url(ticket, "manage/")).content.decode()
+    assert f'action="/tickets/{ticket.reference}/act/cancel/"' in page
+
+
+def test_a_closed_request_has_nothing_to_manage(client, agent, ticket):
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.CLOSED)
+    client.force_login(agent.user)
+    page = client.get(url(ticket, "manage/")).content.decode()
+    assert "there is nothing to manage" in page
+    assert "/act/" not in page
+
+
+def test_customers_and_strangers_cannot_open_the_manage_page(client, customer_a_user, ticket):
+    assert client.get(url(ticket, "manage/")).status_code == 302  # to the login page
+    client.force_login(customer_a_user)
+    assert client.get(url(ticket, "manage/")).status_code == 403
