@@ -30,62 +30,34 @@ PostgreSQL (the benchmark creates and drops `test_expedite_bench_b`):
 import argparse
 import json
 import os
-import statistics
 import sys
 import warnings
 from collections.abc import Callable
-from time import process_time
 from typing import Any
 
 from django.db import connection
 from harness import (
     analyze_database,
     bench_database,
-    breakdown,
     describe_database,
     machine_speed_ms,
+    measure,
     setup_django,
-    summarise,
     timed,
-    timed_queries,
 )
 
 SEED = 1
 AGENT = "agent1"
 WARM_UP_RUNS = 3
 COUNTED_RUNS = 5
-BOARD_ROWS = 50  # tickets.views.BOARD_PAGE_SIZE
 BOARD_BUDGET_MS = 40.0
 BOARD_BUDGET_QUERIES = 12
 WORKSPACE_BUDGET_MS = 30.0
 BUDGET = "budget: board median under 40 ms with at most 12 queries; workspace under 30 ms"
 
 
-def measure(call: Callable[[], Any], *, runs: int) -> dict[str, Any]:
-    """Time `call()` over `runs` runs after warm-up runs; count its queries apart."""
-    for _ in range(WARM_UP_RUNS):
-        call()
-    seconds, cpu = [], []
-    for _ in range(runs):
-        cpu_started = process_time()
-        seconds.append(timed(call)[0])
-        cpu.append(process_time() - cpu_started)
-    counted = []
-    for _ in range(COUNTED_RUNS):
-        with timed_queries() as statements:
-            elapsed, _result = timed(call)
-        counted.append((elapsed, statements))
-    counts = sorted({len(statements) for _, statements in counted})
-    return {
-        "runs": runs,
-        **summarise(seconds),
-        # This process's CPU time alone: Python's share, little swayed by other load.
-        "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
-        "queries": counts[-1],
-        "queries_min": counts[0],
-        "connections_opened": max(statements.connections for _, statements in counted),
-        "sql": breakdown(counted),
-    }
+def measure_page(page: Callable[[], Any], *, runs: int) -> dict[str, Any]:
+    return measure(lambda _n: page(), runs=runs, warm_up=WARM_UP_RUNS, counted=COUNTED_RUNS)
 
 
 def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, Any]]:
@@ -97,7 +69,7 @@ def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, A
 
     from tickets.models import Ticket
     from tickets.services.demo import seed_demo
-    from tickets.views import BOARD_COLUMNS
+    from tickets.views import BOARD_COLUMNS, BOARD_PAGE_SIZE
 
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
     with bench_database(), override_settings(ALLOWED_HOSTS=hosts):
@@ -127,15 +99,15 @@ def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, A
             response = client.get("/queue/")
             assert response.status_code == 200, response.status_code
             rows = response.content.count(b"data-reference=")
-            assert rows == min(BOARD_ROWS, open_tickets), f"the board shows {rows} rows"
+            assert rows == min(BOARD_PAGE_SIZE, open_tickets), f"the board shows {rows} rows"
 
         def board_floor() -> None:
             rows = list(
                 Ticket.objects.open()
                 .values(*BOARD_COLUMNS)
-                .order_by("level", "handling_due", "-score")[:BOARD_ROWS]
+                .order_by("level", "handling_due", "-score")[:BOARD_PAGE_SIZE]
             )
-            assert len(rows) == min(BOARD_ROWS, open_tickets)
+            assert len(rows) == min(BOARD_PAGE_SIZE, open_tickets)
 
         def workspace_page() -> None:
             response = client.get(f"/tickets/{workspace}/")
@@ -153,7 +125,7 @@ def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, A
         speed_before = machine_speed_ms()
         pages = []
         for name, path, page, floor, floor_text in [
-            ("board", "/queue/", board, board_floor, f"first {BOARD_ROWS} rows, one query"),
+            ("board", "/queue/", board, board_floor, f"first {BOARD_PAGE_SIZE} rows, one query"),
             (
                 "workspace",
                 f"/tickets/{workspace}/",
@@ -162,8 +134,8 @@ def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, A
                 "the request with its joins plus its events, two queries",
             ),
         ]:
-            result = {"page": name, "path": path, **measure(page, runs=runs)}
-            result["floor"] = {"what": floor_text, **measure(floor, runs=runs)}
+            result = {"page": name, "path": path, **measure_page(page, runs=runs)}
+            result["floor"] = {"what": floor_text, **measure_page(floor, runs=runs)}
             result["ratio"] = round(result["median_ms"] / result["floor"]["median_ms"], 1)
             pages.append(result)
         events = Ticket.objects.get(reference=workspace).events.count()

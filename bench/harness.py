@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -81,8 +81,9 @@ def analyze_database() -> None:
     alone; the board's two counts over 5,000 open requests read 3,000 heap pages (13 ms)
     instead of the index (1 ms). A benchmark without either measures an artefact.
     """
+    # SQLite reads "VACUUM ANALYZE" as vacuuming a schema named ANALYZE.
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 @contextmanager
@@ -97,6 +98,42 @@ def timed(func: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = func()
     return time.perf_counter() - started, result
+
+
+def measure(call: Callable[[int], Any], *, runs: int, warm_up: int, counted: int) -> dict[str, Any]:
+    """Time `call(n)` over `runs` runs after `warm_up` runs; count its queries on `counted`
+    further runs, apart, so recording the SQL does not slow the timed ones.
+
+    Run numbers keep rising across warm-up, timed and counted runs, so a caller can make
+    each run differ (another lane, skill or request).
+    """
+    number = 0
+    for _ in range(warm_up):
+        call(number)
+        number += 1
+    seconds, cpu = [], []
+    for _ in range(runs):
+        cpu_started = process_time()
+        seconds.append(timed(lambda n=number: call(n))[0])
+        cpu.append(process_time() - cpu_started)
+        number += 1
+    recorded = []
+    for _ in range(counted):
+        with timed_queries() as statements:
+            elapsed, _result = timed(lambda n=number: call(n))
+        recorded.append((elapsed, statements))
+        number += 1
+    counts = sorted({len(statements) for _, statements in recorded})
+    return {
+        "runs": runs,
+        **summarise(seconds),
+        # This process's CPU time alone: Python's share, little swayed by other load.
+        "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
+        "queries": counts[-1],
+        "queries_min": counts[0],
+        "connections_opened": max(statements.connections for _, statements in recorded),
+        "sql": breakdown(recorded),
+    }
 
 
 def machine_speed_ms() -> float:

@@ -30,71 +30,30 @@ import json
 import logging
 import os
 import random
-import statistics
 import sys
-from collections.abc import Callable
 from datetime import time, timedelta
-from time import process_time
 from typing import Any
 
 from django.db import connection
 from harness import (
     analyze_database,
     bench_database,
-    breakdown,
     describe_database,
+    measure,
     setup_django,
-    summarise,
     timed,
-    timed_queries,
 )
 
 SEED = 1
 WARM_UP_RUNS = 5
 COUNTED_RUNS = 10
+RUNS = {"warm_up": WARM_UP_RUNS, "counted": COUNTED_RUNS}
 URGENT_SHARE = 0.3
 BUDGET_MS = 20.0
 BUDGET = (
     "budget: routing one request with 500 agents and 50,000 open tickets: "
     "median under 20 ms on PostgreSQL"
 )
-
-
-def measure(name: str, call: Callable[[int], Any], *, runs: int) -> dict[str, Any]:
-    """Time `call(i)` over `runs` runs after warm-up runs; count its queries apart.
-
-    Call numbers keep rising across warm-up, timed and counted runs so each run routes
-    a different lane, skill or request.
-    """
-    number = 0
-    for _ in range(WARM_UP_RUNS):
-        call(number)
-        number += 1
-    seconds, cpu = [], []
-    for _ in range(runs):
-        cpu_started = process_time()
-        elapsed, _result = timed(lambda n=number: call(n))
-        cpu.append(process_time() - cpu_started)
-        seconds.append(elapsed)
-        number += 1
-    counted = []
-    for _ in range(COUNTED_RUNS):
-        with timed_queries() as statements:
-            elapsed, _result = timed(lambda n=number: call(n))
-        counted.append((elapsed, statements))
-        number += 1
-    counts = sorted({len(statements) for _, statements in counted})
-    return {
-        "call": name,
-        "runs": runs,
-        **summarise(seconds),
-        # This process's CPU time alone: Python's share, little swayed by other load.
-        "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
-        "queries": counts[-1],
-        "queries_min": counts[0],
-        "connections_opened": max(statements.connections for _, statements in counted),
-        "sql": breakdown(counted),
-    }
 
 
 def create_staff(count: int, rng: random.Random) -> dict[str, int]:
@@ -207,8 +166,8 @@ def run(*, agents: int, open_tickets: int, requests: int) -> tuple[str, dict[str
             assert ticket.status == Ticket.Status.ASSIGNED
 
         results = [
-            measure("reserve_agent", route, runs=requests),
-            measure("submit_request", intake, runs=requests),
+            {"call": "reserve_agent", **measure(route, runs=requests, **RUNS)},
+            {"call": "submit_request", **measure(intake, runs=requests, **RUNS)},
         ]
         modes = dict(LaneSettings.objects.values_list("lane", "routing_mode"))
         measured_open = Ticket.objects.open().count()

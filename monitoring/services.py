@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -32,9 +31,9 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from quotas.models import Level, Tier
-from quotas.services import URGENT_LEVELS
+from quotas.services import URGENT_LEVELS, next_period
 from staffing import capacity
-from staffing.services import lane_sizes, urgent_utilisation
+from staffing.services import lane_sizes, project_zone, urgent_utilisation
 from tickets.models import Category, Satisfaction, Ticket
 from tickets.services.lanes import urgent_history
 
@@ -52,7 +51,7 @@ class Window:
 
 
 def window(name: str, *, now: datetime) -> Window:
-    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    local = now.astimezone(project_zone())
     midnight = datetime.combine(local.date(), time(), tzinfo=local.tzinfo)
     starts = {
         "hour": now - timedelta(hours=1),
@@ -159,15 +158,16 @@ def ticket_metrics(
     }
 
 
-def live_metrics(*, now: datetime) -> dict[str, Any]:
-    """What is true now rather than over a window: backlog and the urgent lane."""
+def live_metrics(*, now: datetime, sizes: dict[str, int] | None = None) -> dict[str, Any]:
+    """What is true now rather than over a window: backlog and the urgent lane. `sizes`:
+    staffing.services.lane_sizes(now=now), when the caller has already read them."""
     # Waiting for an agent means not yet assigned: new or queued (the status index).
     backlog = Ticket.objects.filter(
         status__in=[Ticket.Status.NEW, Ticket.Status.QUEUED], lane="urgent", assignee__isnull=True
     ).count()
     return {
         "backlog": backlog,
-        "urgent_agents": lane_sizes(now=now)["urgent"],
+        "urgent_agents": (sizes if sizes is not None else lane_sizes(now=now))["urgent"],
         "utilisation": urgent_utilisation(now=now),
     }
 
@@ -407,9 +407,11 @@ REVIEW_COLUMNS = [
 
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.strptime(period, "%Y-%m").replace(tzinfo=zone)
-    end = (start + timedelta(days=32)).replace(day=1)
+    zone = project_zone()
+    start, end = (
+        datetime.strptime(month, "%Y-%m").replace(tzinfo=zone)
+        for month in (period, next_period(period))
+    )
     return start, end
 
 

@@ -56,9 +56,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         scope["category"] = choice["category"]
     if choice.get("lane"):
         scope["lane"] = choice["lane"]
+    sizes = lane_sizes(now=now)
     metrics = {
         **services.ticket_metrics(span.start, span.end, scope=scope),
-        **services.live_metrics(now=now),
+        **services.live_metrics(now=now, sizes=sizes),
         "response_by_tier": services.response_by_tier(span.start, span.end),
     }
     thresholds = Thresholds.objects.get()
@@ -79,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window": span,
             "metrics": metrics,
             "lights": services.lights(metrics, thresholds),
-            "sizes": lane_sizes(now=now),
+            "sizes": sizes,
             "plan": latest,
             "alerts": Alert.objects.filter(resolved_at__isnull=True).select_related(
                 "acknowledged_by"

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from staffing.services import project_zone
 
 from .models import (
     Balance,
@@ -46,7 +46,7 @@ class NotEligible(Exception):
 
 
 def period_of(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m")
+    return moment.astimezone(project_zone()).strftime("%Y-%m")
 
 
 def next_period(period: str) -> str:

@@ -5,7 +5,7 @@ from .models import Ticket
 
 
 class QueueTable(tables.Table):
-    """The agents' board; the view passes a joined queryset so no row runs a query."""
+    """The agents' board: its columns, sorting and paging; the rows are drawn elsewhere."""
 
     level = tables.Column(verbose_name=_("Level"))
     reference = tables.Column(verbose_name=_("Reference"))

@@ -123,15 +123,20 @@ def send_ticket_email(kind: str, ticket_id: int, details: dict[str, str]) -> int
     if ticket is None:
         return 0
     messages = []
+    acknowledgements: dict[str, Message] = {}  # by language: one template query each
     for recipient in recipients(ticket):
         if (kind in CUSTOMER_ONLY and not recipient.is_customer) or (
             kind in STAFF_ONLY and recipient.is_customer
         ):
             continue
         if kind == "acknowledgement":
-            message = response_template(
-                ticket, kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT, language=recipient.language
-            )
+            if recipient.language not in acknowledgements:
+                acknowledgements[recipient.language] = response_template(
+                    ticket,
+                    kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT,
+                    language=recipient.language,
+                )
+            message = acknowledgements[recipient.language]
         else:
             message = _render(kind, ticket, recipient, details)
         messages.append(

@@ -16,6 +16,7 @@ from staffing.models import Lane
 
 from ..models import Satisfaction, Ticket
 from .errors import TicketError
+from .intake import lane_for
 
 # Throughput is measured over this window: long enough to be stable, short enough to
 # follow today's staffing.
@@ -88,7 +89,7 @@ def queue_status(*, now: datetime) -> list[LevelStatus]:
     rows, ahead = [], 0
     for level in Level.values:
         ahead += waiting.get(level, 0)
-        lane = Lane.NORMAL if level == Level.P3 else Lane.URGENT
+        lane = lane_for(level)
         urgent_ahead = ahead if lane == Lane.URGENT else waiting.get(level, 0)
         rows.append(
             LevelStatus(level, waiting.get(level, 0), estimated_wait(urgent_ahead, rates[lane]))
