@@ -222,7 +222,6 @@ def test_charges_export_lists_the_months_money(supervisor_user):
         recorded_by=supervisor_user,
         now=dt.datetime(2026, 12, 3, 10, tzinfo=SHANGHAI),
     )
-    LedgerEntry.objects.update(period="2026-12")
     lines = charges_csv("2026-12").strip().splitlines()
     assert lines[0].startswith("period,date,customer,tier,kind")
     assert lines[1] == "2026-12,2026-12-03,Bluebird,STANDARD,purchase,bundle,bundle-10,,2000.00"
