@@ -125,11 +125,17 @@ def _options(tier: Tier, *, allowed: bool) -> list[Option]:
 
 
 def check_eligibility(
-    *, customer: Customer, requested_level: str, pay_confirmed: bool = False
+    *,
+    customer: Customer,
+    requested_level: str,
+    pay_confirmed: bool = False,
+    balances: dict[str, int] | None = None,
 ) -> Eligibility:
-    """May this customer file an urgent request at this level now, and paid how?"""
+    """May this customer file an urgent request at this level now, and paid how?
+    `balances`: balances_of(customer), when the caller asks for several levels at once."""
     tier = customer.tier
-    balances = balances_of(customer)
+    if balances is None:
+        balances = balances_of(customer)
     if requested_level not in URGENT_LEVELS:
         return Eligibility(True, _("A regular request uses no urgent credit."), balances=balances)
     if LEVELS.index(requested_level) < LEVELS.index(tier.max_requestable_level):

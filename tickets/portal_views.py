@@ -99,8 +99,9 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 request, _("Request %(reference)s received.") % {"reference": ticket.reference}
             )
             return redirect("portal:request", reference=ticket.reference)
+    balances = balances_of(customer)
     eligibility = [
-        (level, check_eligibility(customer=customer, requested_level=level))
+        (level, check_eligibility(customer=customer, requested_level=level, balances=balances))
         for level in (Level.P0, Level.P1, Level.P2)
     ]
     return render(
