@@ -183,10 +183,11 @@ def timed_queries() -> Iterator[Statements]:
     and how many database connections were opened meanwhile.
 
     The list is filled on exit. Django logs times in whole milliseconds, too coarse for
-    sub-millisecond queries, so statements are also timed through an execute wrapper;
-    BEGIN and COMMIT never pass through one and keep Django's rounded time.
+    sub-millisecond queries, so statements are also timed through an execute wrapper.
+    PostgreSQL's BEGIN and COMMIT never pass through one and keep Django's rounded time;
+    SQLite's BEGIN does, so wrapped statements are matched by their text.
     """
-    precise: list[float] = []
+    precise: list[tuple[str, float]] = []
 
     def time_execute(
         execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
@@ -195,7 +196,7 @@ def timed_queries() -> Iterator[Statements]:
         try:
             return execute(sql, params, many, context)
         finally:
-            precise.append(perf_counter() - started)
+            precise.append((sql, perf_counter() - started))
 
     def note_connection(**kwargs: Any) -> None:
         statements.connections += 1
@@ -208,9 +209,17 @@ def timed_queries() -> Iterator[Statements]:
     finally:
         connection_created.disconnect(note_connection)
     executed = iter(precise)
+    wrapped = next(executed, None)
     for query in captured.captured_queries:
-        rounded = query["sql"] in TRANSACTION_CONTROL
-        seconds = float(query["time"]) if rounded else next(executed)
+        rounded = query["sql"] in TRANSACTION_CONTROL and (
+            wrapped is None or wrapped[0] != query["sql"]
+        )
+        if rounded:
+            seconds = float(query["time"])
+        else:
+            assert wrapped is not None, "a statement ran outside the execute wrapper"
+            seconds = wrapped[1]
+            wrapped = next(executed, None)
         statements.append({"sql": query["sql"], "ms": seconds * 1000, "rounded": rounded})
 
 

@@ -33,6 +33,7 @@ from django_q.tasks import async_task
 from quotas.models import Level, Tier
 from quotas.services import URGENT_LEVELS, next_period
 from staffing import capacity
+from staffing.models import Lane
 from staffing.services import lane_sizes, project_zone, urgent_utilisation
 from tickets.models import Category, Satisfaction, Ticket
 from tickets.services.lanes import urgent_history
@@ -161,10 +162,7 @@ def ticket_metrics(
 def live_metrics(*, now: datetime, sizes: dict[str, int] | None = None) -> dict[str, Any]:
     """What is true now rather than over a window: backlog and the urgent lane. `sizes`:
     staffing.services.lane_sizes(now=now), when the caller has already read them."""
-    # Waiting for an agent means not yet assigned: new or queued (the status index).
-    backlog = Ticket.objects.filter(
-        status__in=[Ticket.Status.NEW, Ticket.Status.QUEUED], lane="urgent", assignee__isnull=True
-    ).count()
+    backlog = Ticket.objects.waiting_for_agent().filter(lane=Lane.URGENT).count()
     return {
         "backlog": backlog,
         "urgent_agents": (sizes if sizes is not None else lane_sizes(now=now))["urgent"],

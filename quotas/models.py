@@ -15,6 +15,10 @@ class Level(models.TextChoices):
     P3 = "P3", _("P3 – regular process")
 
 
+# Most urgent first.
+LEVEL_ORDER: tuple[str, ...] = tuple(Level.values)
+
+
 class Tier(models.Model):
     class Code(models.TextChoices):
         PLATINUM = "PLATINUM", _("Platinum")

@@ -15,13 +15,14 @@ from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from staffing.services import project_zone
 
 from .models import (
+    LEVEL_ORDER,
     Balance,
     Customer,
     LedgerEntry,
@@ -33,7 +34,6 @@ from .models import (
     Tier,
 )
 
-LEVELS: list[str] = [Level.P0, Level.P1, Level.P2, Level.P3]
 URGENT_LEVELS = [Level.P0, Level.P1, Level.P2]
 CREDIT_ORDER = [Source.INCLUDED, Source.SUBSCRIPTION, Source.BUNDLE]
 EXPIRING = [Source.INCLUDED, Source.SUBSCRIPTION]
@@ -138,7 +138,7 @@ def check_eligibility(
         balances = balances_of(customer)
     if requested_level not in URGENT_LEVELS:
         return Eligibility(True, _("A regular request uses no urgent credit."), balances=balances)
-    if LEVELS.index(requested_level) < LEVELS.index(tier.max_requestable_level):
+    if LEVEL_ORDER.index(requested_level) < LEVEL_ORDER.index(tier.max_requestable_level):
         return Eligibility(
             False,
             _("Your %(tier)s tier can request at most %(level)s.")
@@ -388,15 +388,6 @@ def reset_quotas(*, period: str | None = None, now: datetime | None = None) -> d
         except IntegrityError:
             continue
     return {"target": target, "reset": done}
-
-
-def ledger_total(customer: Customer, source: str) -> int:
-    return (
-        LedgerEntry.objects.filter(customer=customer, source=source).aggregate(
-            total=Sum("credits")
-        )["total"]
-        or 0
-    )
 
 
 def charges_csv(period: str) -> str:

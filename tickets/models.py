@@ -257,6 +257,12 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         # match to an index; `on_board IN (true)` it does, as PostgreSQL does both.
         return self.filter(on_board__in=[True])
 
+    def waiting_for_agent(self) -> "TicketQuerySet":
+        """In the queue with nobody on it: the backlog the lights and lane borrowing read,
+        what claim-next hands out, and what a customer's request waits behind. Intake
+        stores requests as queued or assigned, never as new."""
+        return self.filter(status=Ticket.Status.QUEUED, assignee__isnull=True)
+
 
 class Ticket(models.Model):
     class Status(models.TextChoices):

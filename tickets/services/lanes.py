@@ -14,7 +14,7 @@ from ..models import Ticket
 
 def urgent_waiting() -> tuple[int, set[int]]:
     """Urgent requests waiting for an agent, and the skills they need."""
-    waiting = Ticket.objects.open().filter(lane=Lane.URGENT, assignee__isnull=True)
+    waiting = Ticket.objects.waiting_for_agent().filter(lane=Lane.URGENT)
     per_skill = dict(
         waiting.values("category__skill_id")
         .annotate(n=Count("pk"))

@@ -34,9 +34,8 @@ def customer_of(user: AbstractBaseUser) -> Customer:
 def with_queue_position(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Annotate `ahead`: requests waiting for an agent in the same lane before each one."""
     ahead = (
-        Ticket.objects.filter(
-            status=Ticket.Status.QUEUED, assignee__isnull=True, lane=OuterRef("lane")
-        )
+        Ticket.objects.waiting_for_agent()
+        .filter(lane=OuterRef("lane"))
         .filter(
             Q(level__lt=OuterRef("level"))
             | Q(level=OuterRef("level"), handling_due__lt=OuterRef("handling_due"))
@@ -80,7 +79,7 @@ def queue_status(*, now: datetime) -> list[LevelStatus]:
     """Waiting requests per level and the wait a new one at that level would expect:
     everything at its level or more urgent, at its lane's recent throughput."""
     waiting = dict(
-        Ticket.objects.filter(status=Ticket.Status.QUEUED, assignee__isnull=True)
+        Ticket.objects.waiting_for_agent()
         .values_list("level")
         .annotate(n=Count("pk"))
         .values_list("level", "n")

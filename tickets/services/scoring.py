@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from quotas.models import Customer, Level
+from quotas.models import LEVEL_ORDER, Customer, Level
 
 from ..models import PriorityPolicy, Ticket
 
@@ -72,9 +72,6 @@ def compute_score(
         level=level_for(score=total, policy=policy),
         policy_version=policy.version,
     )
-
-
-LEVEL_ORDER: tuple[str, ...] = (Level.P0, Level.P1, Level.P2, Level.P3)
 
 
 def most_urgent(*levels: str) -> str:

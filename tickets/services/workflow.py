@@ -157,9 +157,8 @@ def claim_next(*, agent: Agent) -> Ticket | None:
         raise TicketError(_("You are at your maximum load. Finish a request first."))
     lane = agent.working_lane
     candidates = (
-        Ticket.objects.filter(
-            status=Status.QUEUED,
-            assignee__isnull=True,
+        Ticket.objects.waiting_for_agent()
+        .filter(
             lane=lane,
             category__skill__in=agent.skills.all(),
         )
@@ -172,9 +171,11 @@ def claim_next(*, agent: Agent) -> Ticket | None:
         ticket = candidates.first()
         if ticket is None:
             return None
-        claimed = Ticket.objects.filter(
-            pk=ticket.pk, status=Status.QUEUED, assignee__isnull=True
-        ).update(assignee=agent, status=Status.ASSIGNED, updated_at=now)
+        claimed = (
+            Ticket.objects.waiting_for_agent()
+            .filter(pk=ticket.pk)
+            .update(assignee=agent, status=Status.ASSIGNED, updated_at=now)
+        )
         if not claimed:
             continue
         if not take_load(agent_id=agent.pk, now=now):
