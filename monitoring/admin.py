@@ -1,6 +1,38 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from .models import Alert, Snapshot, Thresholds
+
+ROLES = ["agent", "supervisor", "customer"]
+# Fields through which an account gains rights beyond its roles (is_staff alone only
+# opens the admin, which then shows what the account's roles allow).
+PRIVILEGE_FIELDS = ("is_superuser", "user_permissions")
+
+
+class RoleUserAdmin(UserAdmin):
+    """Supervisors manage accounts (agents, customers' portal users), but an account's
+    rights come only from the three roles: without this, Django's user admin lets anyone
+    with change_user tick "superuser" or grant any permission, themselves included."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, *PRIVILEGE_FIELDS]
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLES)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(User)
+admin.site.register(User, RoleUserAdmin)
 
 
 @admin.register(Thresholds)

@@ -14,3 +14,5 @@ STORAGES = {
 # Serve static files from the finders (no collectstatic before tests), as in development.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The test client calls itself "testserver", whatever DEBUG the environment sets.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405

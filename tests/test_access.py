@@ -1,5 +1,7 @@
 """Who may open which page: each role reaches its own home and is refused the others."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -101,3 +103,66 @@ def test_language_switcher_renders_chinese(client, users):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/queue/"})
     page = client.get("/queue/").content.decode()
     assert "退出" in page
+
+
+def _every_route(patterns=None, prefix=""):
+    """Every URL of the project with its parameters filled in ("1"), admin and the
+    language switch aside: the admin has its own login, tested above."""
+    from django.urls import URLResolver, get_resolver
+
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith(("admin/", "i18n/")):
+                continue
+            yield from _every_route(entry.url_patterns, route)
+        else:
+            yield "/" + re.sub(r"<[^>]+>", "1", route)
+
+
+OPEN_TO_ANONYMOUS = {"/healthz", "/accounts/login/"}
+
+
+@pytest.mark.parametrize("url", sorted(set(_every_route()) - OPEN_TO_ANONYMOUS))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_page_sends_anonymous_users_to_login(client, url, method):
+    response = getattr(client, method)(url)
+    assert response.status_code == 302, url
+    assert response["Location"].startswith(f"{reverse('login')}?next=")
+
+
+def test_every_route_is_listed(client):
+    """The walk above must see the pages; an empty walk would pass vacuously."""
+    routes = set(_every_route())
+    assert {"/queue/", "/portal/quota/", "/monitoring/", "/staffing/", "/status/"} <= routes
+
+
+OK, REFUSED, TO_ADMIN_LOGIN = 200, 403, 302
+# Expected status per role (agent, supervisor, customer) for each page.
+ROLE_MATRIX = {
+    "/queue/": (OK, OK, REFUSED),
+    "/tickets/{ref}/": (OK, OK, REFUSED),
+    "/tickets/{ref}/manage/": (OK, OK, REFUSED),
+    "/monitoring/": (REFUSED, OK, REFUSED),
+    "/monitoring/review/2026-11/": (REFUSED, OK, REFUSED),
+    "/staffing/": (REFUSED, OK, REFUSED),
+    "/billing/": (REFUSED, OK, REFUSED),
+    "/portal/": (REFUSED, REFUSED, OK),
+    "/portal/quota/": (REFUSED, REFUSED, OK),
+    "/portal/guide/": (REFUSED, REFUSED, OK),
+    "/portal/requests/new/": (REFUSED, REFUSED, OK),
+    "/portal/requests/{ref}/": (REFUSED, REFUSED, OK),
+    "/status/": (OK, OK, OK),
+    "/admin/": (TO_ADMIN_LOGIN, OK, TO_ADMIN_LOGIN),
+}
+
+
+@pytest.mark.parametrize("page", ROLE_MATRIX)
+def test_role_matrix(client, users, customer_a, page):
+    from conftest import make_request
+
+    ticket = make_request(customer=customer_a)
+    url = page.format(ref=ticket.reference)
+    for role, expected in zip(["agent", "supervisor", "customer"], ROLE_MATRIX[page], strict=True):
+        client.force_login(users[role])
+        assert client.get(url).status_code == expected, (role, url)

@@ -44,3 +44,15 @@ def test_healthz_returns_503_when_the_database_is_unreachable(client, monkeypatc
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
+
+
+def test_healthz_returns_503_for_a_signed_in_probe_too(client, monkeypatch, agent):
+    """A browser or probe with a session cookie must not turn the outage into a 500."""
+    client.force_login(agent.user)
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503

@@ -52,3 +52,10 @@ def test_postgresql_binds_parameters_on_the_server_and_prepares_statements():
     assert pooled.stdout.strip() == "[('server_side_binding', True)]"
     sqlite = load_settings(options, DATABASE_URL="sqlite:////tmp/expedite.sqlite3")
     assert "server_side_binding" not in sqlite.stdout
+
+
+def test_only_development_answers_to_the_test_client_host():
+    expression = "'testserver' in settings.ALLOWED_HOSTS"
+    production = load_settings(expression, DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="")
+    assert production.stdout.strip() == "False", production.stderr
+    assert load_settings(expression, DEBUG="true").stdout.strip() == "True"

@@ -2,29 +2,80 @@ import json
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
-from staffing.models import Agent
+from quotas.models import Balance, Customer, LedgerEntry, PortalUser, QuotaReset
+from staffing.models import Agent, Shift
 from tickets.models import ChecklistItem, Ticket, TicketEvent
+from tickets.services.policy import active_policy
+from tickets.services.priority import rescore_open_tickets
 
 pytestmark = pytest.mark.django_db
 
 FROZEN = "2026-11-02 10:00:00+08:00"
 
 
-def snapshot():
-    return list(
-        Ticket.objects.order_by("reference").values_list(
-            "reference",
-            "customer__name",
-            "category__code",
-            "level",
-            "score",
-            "status",
-            "assignee__user__username",
-            "created_at",
-        )
-    )
+TICKET_COLUMNS = (
+    "reference",
+    "customer__name",
+    "category__code",
+    "impact_scope",
+    "time_window_hours",
+    "difficulty",
+    "requested_level",
+    "initial_level",
+    "level",
+    "score",
+    "impact_score",
+    "time_score",
+    "customer_score",
+    "difficulty_score",
+    "policy__version",
+    "lane",
+    "status",
+    "assignee__user__username",
+    "created_at",
+    "first_response_due",
+    "handling_due",
+    "first_response_at",
+    "resolved_at",
+)
+
+
+def snapshot() -> dict:
+    """Everything the demo loader makes, as comparable rows."""
+    return {
+        "tickets": list(Ticket.objects.order_by("reference").values_list(*TICKET_COLUMNS)),
+        "events": list(
+            TicketEvent.objects.order_by("ticket__reference", "at", "kind").values_list(
+                "ticket__reference", "kind", "old_value", "new_value", "at"
+            )
+        ),
+        "checklists": ChecklistItem.objects.count(),
+        "customers": list(
+            Customer.objects.order_by("name").values_list(
+                "name", "tier__code", "is_strategic_partner", "portal_users__user__username"
+            )
+        ),
+        "agents": list(
+            Agent.objects.order_by("user__username").values_list(
+                "user__username", "lane", "max_load", "status", "skills__code"
+            )
+        ),
+        "shifts": Shift.objects.count(),
+    }
+
+
+def remove_demo_data():
+    Ticket.objects.all().delete()
+    LedgerEntry.objects.all().delete()
+    Balance.objects.all().delete()
+    QuotaReset.objects.all().delete()
+    Customer.objects.all().delete()
+    Agent.objects.all().delete()
+    User.objects.all().delete()
 
 
 def seed(capsys, **options) -> dict:
@@ -33,34 +84,67 @@ def seed(capsys, **options) -> dict:
 
 
 @time_machine.travel(FROZEN, tick=False)
-def test_seed_demo_is_deterministic_for_a_seed(capsys, django_db_blocker):
+def test_seed_demo_is_deterministic_for_a_seed(capsys):
     seed(capsys, tickets=300, open=40, seed=7)
     first = snapshot()
-    Ticket.objects.all().delete()
+    remove_demo_data()
     seed(capsys, tickets=300, open=40, seed=7)
     assert snapshot() == first
-    Ticket.objects.all().delete()
+    remove_demo_data()
     seed(capsys, tickets=300, open=40, seed=8)
-    assert snapshot() != first
+    assert snapshot()["tickets"] != first["tickets"]
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User,
+            Customer,
+            PortalUser,
+            Agent,
+            Shift,
+            Ticket,
+            TicketEvent,
+            ChecklistItem,
+            LedgerEntry,
+            Balance,
+        )
+    }
 
 
 def test_seed_demo_is_idempotent(capsys):
     first = seed(capsys, tickets=200, open=30)
-    counts = (Ticket.objects.count(), TicketEvent.objects.count(), ChecklistItem.objects.count())
+    before = counts()
     second = seed(capsys, tickets=200, open=30)
     assert (first["created_tickets"], second["created_tickets"]) == (True, False)
-    assert counts == (
-        Ticket.objects.count(),
-        TicketEvent.objects.count(),
-        ChecklistItem.objects.count(),
-    )
+    assert counts() == before
     assert Ticket.objects.open().count() == 30
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_seed_demo_scores_as_the_priority_engine_does(capsys):
+    """Re-scoring at the moment of loading changes no open request: the loader's scores,
+    components, levels and policy version are the engine's."""
+    seed(capsys, tickets=300, open=120)
+    columns = (
+        "reference",
+        "score",
+        "impact_score",
+        "time_score",
+        "customer_score",
+        "difficulty_score",
+        "level",
+        "policy__version",
+    )
+    loaded = list(Ticket.objects.open().order_by("reference").values_list(*columns))
+    rescore_open_tickets(now=timezone.now())
+    assert list(Ticket.objects.open().order_by("reference").values_list(*columns)) == loaded
+    assert {row[-1] for row in loaded} == {active_policy().version}
 
 
 def test_seed_demo_covers_roles_tiers_levels_and_statuses(capsys):
     seed(capsys, tickets=600, open=80)
-    from django.contrib.auth.models import User
-
     for username, group in [
         ("agent1", "agent"),
         ("supervisor", "supervisor"),
