@@ -2,8 +2,8 @@
 
 In a fresh throwaway database it loads the demo data with N open requests (the demo's
 own 12 agents are full by then), adds a staff of A agents on 24-hour shifts (about 30 %
-in the urgent lane, a mix of statuses, skills and loads, room for every request routed
-here), on PostgreSQL refreshes the planner statistics (ANALYZE), and measures, each over
+in the urgent lane, a mix of statuses and skills, maximum loads of 3 to 10 with half the
+agents full), on PostgreSQL refreshes the planner statistics (ANALYZE), and measures, each over
 R runs after a few warm-up runs:
 
 - `reserve_agent` alone, inside a transaction as intake calls it (commit included);
@@ -36,6 +36,7 @@ from typing import Any
 
 from django.db import connection
 from harness import (
+    TRANSACTION_CONTROL,
     analyze_database,
     bench_database,
     describe_database,
@@ -49,7 +50,13 @@ WARM_UP_RUNS = 5
 COUNTED_RUNS = 10
 RUNS = {"warm_up": WARM_UP_RUNS, "counted": COUNTED_RUNS}
 URGENT_SHARE = 0.3
+# Realistic maximum loads, and the share of agents already at theirs.
+MAX_LOAD_RANGE = (3, 10)
+FULL_SHARE = 0.5
 BUDGET_MS = 20.0
+# staffing.services.reserve_agent: the lane's routing mode, the pick, the conditional
+# UPDATE; the same whatever the staff and backlog (tests/test_routing_and_notifications).
+ROUTING_QUERIES = 3
 BUDGET = (
     "budget: routing one request with 500 agents and 50,000 open tickets: "
     "median under 20 ms on PostgreSQL"
@@ -59,8 +66,9 @@ BUDGET = (
 def create_staff(count: int, rng: random.Random) -> dict[str, int]:
     """`count` routable agents on 24-hour shifts every day, in bulk.
 
-    Loads are spread between empty and 80 % full, and every maximum is in the
-    thousands, so the benchmark's few hundred routings never exhaust anyone.
+    Maximum loads are what a desk really sets (3 to 10 open requests) and many agents
+    are full, as on a busy day, so routing has to pass over them; the others have room
+    left for the benchmark's few hundred routings (each routing asserts it found someone).
     """
     from django.contrib.auth.models import User
     from django.utils import timezone
@@ -75,7 +83,8 @@ def create_staff(count: int, rng: random.Random) -> dict[str, int]:
     agents = []
     for user in users:
         lane = Lane.URGENT if rng.random() < URGENT_SHARE else Lane.NORMAL
-        max_load = rng.randint(2_000, 10_000)
+        max_load = rng.randint(*MAX_LOAD_RANGE)
+        full = rng.random() < FULL_SHARE
         agents.append(
             Agent(
                 user=user,
@@ -85,7 +94,7 @@ def create_staff(count: int, rng: random.Random) -> dict[str, int]:
                     weights=[85, 10, 5],
                 )[0],
                 max_load=max_load,
-                open_load=rng.randint(0, max_load * 8 // 10),
+                open_load=max_load if full else rng.randint(0, max_load // 2),
                 last_assigned_at=None
                 if rng.random() < 0.2
                 else now - timedelta(minutes=rng.randint(1, 600)),
@@ -111,6 +120,7 @@ def create_staff(count: int, rng: random.Random) -> dict[str, int]:
         "urgent_lane": sum(1 for a in agents if a.lane == Lane.URGENT),
         "borrowed": sum(1 for a in agents if a.borrowed_at is not None),
         "available": sum(1 for a in agents if a.status == Agent.Status.AVAILABLE),
+        "full": sum(1 for a in agents if a.open_load == a.max_load),
         "skill_links": len(links),
     }
 
@@ -169,6 +179,14 @@ def run(*, agents: int, open_tickets: int, requests: int) -> tuple[str, dict[str
             {"call": "reserve_agent", **measure(route, runs=requests, **RUNS)},
             {"call": "submit_request", **measure(intake, runs=requests, **RUNS)},
         ]
+        for result in results:
+            assert result["queries"] == result["queries_min"], (
+                f"{result['call']}: {result['queries_min']} to {result['queries']} queries a call"
+            )
+        routing_queries = routing_statements(results[0])
+        assert routing_queries == ROUTING_QUERIES, (
+            f"reserve_agent ran {routing_queries} queries, expected {ROUTING_QUERIES}"
+        )
         modes = dict(LaneSettings.objects.values_list("lane", "routing_mode"))
         measured_open = Ticket.objects.open().count()
     return database, {
@@ -179,8 +197,16 @@ def run(*, agents: int, open_tickets: int, requests: int) -> tuple[str, dict[str
         "routing_modes": modes,
         "seed_seconds": round(seed_seconds, 2),
         "staff_seconds": round(staff_seconds, 2),
+        "routing_queries": routing_queries,
         "results": results,
     }
+
+
+def routing_statements(result: dict[str, Any]) -> int:
+    """Statements of one call besides the transaction's BEGIN and COMMIT."""
+    return sum(
+        1 for query in result["sql"] if query["sql"] not in {*TRANSACTION_CONTROL, "(outside SQL)"}
+    )
 
 
 def budget_verdict(
@@ -208,12 +234,16 @@ def print_table(database: str, measured: dict[str, Any], verdict: str | None, sq
     print()
     print(
         f"{staff['agents']:,} agents ({staff['urgent_lane']} urgent lane, "
-        f"{staff['borrowed']} borrowed, {staff['available']} available; "
+        f"{staff['borrowed']} borrowed, {staff['available']} available, {staff['full']} full; "
         f"created in {measured['staff_seconds']:.2f} s), "
         f"{measured['open_tickets']:,} open tickets (seeded in {measured['seed_seconds']:.2f} s)"
     )
     modes = ", ".join(f"{lane} {mode}" for lane, mode in sorted(measured["routing_modes"].items()))
     print(f"routing modes: {modes}")
+    print(
+        f"reserve_agent: {measured['routing_queries']} queries besides BEGIN and COMMIT "
+        f"(expected {ROUTING_QUERIES}), the same on every counted run"
+    )
     columns = [
         ("runs", "runs", 0),
         ("median ms", "median_ms", 2),

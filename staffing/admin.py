@@ -73,6 +73,7 @@ class AgentAdmin(admin.ModelAdmin):
     ]
     list_filter = ["lane", "status", "skills", ("borrowed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
+    ordering = ["user__username"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
     filter_horizontal = ["skills"]
@@ -96,6 +97,7 @@ class ShiftAdmin(admin.ModelAdmin):
     list_display = ["agent", "weekday", "starts_at", "ends_at"]
     list_filter = ["weekday", "agent__lane"]
     list_select_related = ["agent__user"]
+    ordering = ["agent__user__username", "weekday", "starts_at"]
     search_fields = ["agent__user__username"]
     autocomplete_fields = ["agent"]
 

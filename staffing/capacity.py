@@ -23,7 +23,9 @@ DEFAULT_BUFFER = 1.5
 DEFAULT_TARGET_LEVEL = 0.9
 DEFAULT_TARGET_MINUTES = 120.0
 DEFAULT_SHRINKAGE = 0.0
-# No cap by default, so the plain textbook staffing numbers come out.
+# The planner's one default occupancy cap: `plan_capacity`, the staffing page's form and
+# the snapshot's recommendation all start from it. No cap, so the plain textbook
+# staffing numbers come out (those that independent Erlang C implementations give).
 DEFAULT_MAX_OCCUPANCY = 1.0
 
 

@@ -152,7 +152,8 @@ class Agent(models.Model):
     )
 
     class Meta:
-        ordering = ["user__username"]
+        # No default ordering: ordering by the user's name would join auth_user into
+        # every unordered query (routing, rebalancing, counts); lists order explicitly.
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
         permissions = [("manage_staffing", _("Can manage lanes and staffing"))]

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -20,7 +20,8 @@ from .models import Agent, Lane, LaneChange, LaneSettings, Shift
 # Normal-lane agents the urgent lane may borrow at most (SPEC 2: the normal lane never
 # falls below 70 %).
 BORROW_CAP_SHARE = 0.3
-# Borrow when the backlog exceeds this many requests per urgent agent; release at 1.
+# Borrow when the backlog exceeds this many requests per agent working the urgent lane
+# (release is at or below 1 per agent of its own: rebalance_lanes).
 BORROW_TRIGGER_PER_AGENT = 2
 WORKING = [Agent.Status.AVAILABLE, Agent.Status.BUSY]
 
@@ -62,16 +63,26 @@ def routable_agents(*, lane: str, skill_id: int, now: datetime) -> QuerySet[Agen
 def reserve_agent(*, lane: str, skill_id: int, now: datetime) -> Agent | None:
     """Pick an agent for a new request and take one unit of their capacity.
 
-    The conditional UPDATE is what guarantees nobody passes their maximum load, even
-    when many requests are routed at the same moment: a stale pick just fails and the
-    next candidate is tried. A constant number of queries whatever the staff size.
+    Concurrent intakes must neither overload an agent nor queue a request while someone
+    still has room. On PostgreSQL the best candidate is read with FOR NO KEY UPDATE SKIP
+    LOCKED, LIMIT 1: an agent another intake has just taken stays locked until that
+    intake commits, so this one moves on to the next agent instead of waiting for it.
+    Only when every candidate left is held does it wait (in the UPDATE) for the best of
+    them, whose holder may leave room. The conditional UPDATE is the guarantee (SQLite
+    has no row locks): a pick that went stale fails and the choice starts again from a
+    fresh read, until nobody is left. Three queries when the first pick holds, whatever
+    the staff size.
+
+    Call inside a transaction (intake's): the lock lasts until it commits. The agent
+    comes back with their user; `open_load` is the value read plus this request, exact
+    unless the pick had to wait for another intake.
     """
     mode = (
         LaneSettings.objects.filter(lane=lane).values_list("routing_mode", flat=True).first()
         or LaneSettings.RoutingMode.LEAST_LOADED
     )
     idle_longest = F("last_assigned_at").asc(nulls_first=True)
-    candidates = routable_agents(lane=lane, skill_id=skill_id, now=now)
+    candidates = routable_agents(lane=lane, skill_id=skill_id, now=now).select_related("user")
     if mode == LaneSettings.RoutingMode.ROUND_ROBIN:
         candidates = candidates.order_by(idle_longest, "pk")
     else:
@@ -79,13 +90,27 @@ def reserve_agent(*, lane: str, skill_id: int, now: datetime) -> Agent | None:
         candidates = candidates.annotate(load_ratio=load_ratio).order_by(
             "load_ratio", idle_longest, "pk"
         )
-    for agent_id in candidates.values_list("pk", flat=True)[:5]:
-        taken = Agent.objects.filter(
-            pk=agent_id, status=Agent.Status.AVAILABLE, open_load__lt=F("max_load")
-        ).update(open_load=F("open_load") + 1, last_assigned_at=now)
-        if taken:
-            return Agent.objects.select_related("user").get(pk=agent_id)
-    return None
+    # NO KEY: the UPDATE below takes no stronger lock, and tickets being filed against
+    # the agent (a foreign key check) do not have to wait for it.
+    unlocked = candidates.select_for_update(skip_locked=True, no_key=True, of=("self",))
+    can_skip = connection.features.has_select_for_update_skip_locked
+    with transaction.atomic(savepoint=False):
+        while True:
+            agent = unlocked.first()
+            if agent is None and can_skip:
+                # A plain read, and only the one-row UPDATE waits: a locking read would
+                # scan on past rows that filled up while it waited, keep their locks and
+                # wait for the next one, and two such reads deadlock.
+                agent = candidates.first()
+            if agent is None:
+                return None
+            taken = Agent.objects.filter(
+                pk=agent.pk, status=Agent.Status.AVAILABLE, open_load__lt=F("max_load")
+            ).update(open_load=F("open_load") + 1, last_assigned_at=now)
+            if taken:
+                agent.open_load += 1
+                agent.last_assigned_at = now
+                return agent
 
 
 def take_load(*, agent_id: int, now: datetime) -> bool:
@@ -129,12 +154,23 @@ def borrow_count(*, backlog: int, urgent_agents: int, normal_agents: int) -> int
 
 @transaction.atomic
 def rebalance_lanes(*, urgent_backlog: int, needed_skill_ids: set[int], now: datetime) -> Rebalance:
-    """Borrow normal-lane agents when the urgent backlog passes 2 per urgent agent; give
-    them back once it is at or below 1 per urgent agent (hysteresis: no flapping)."""
+    """Borrow normal-lane agents when the urgent backlog passes 2 per agent working the
+    urgent lane; give them back once it is at or below the lane's own agents.
+
+    The two thresholds leave a real gap (hysteresis): after a release the lane has its own
+    agents only, and borrowing starts again above twice that, so a release never makes
+    the next run borrow. Comparing the release with the lane including the lent agents
+    flapped when the lane had nobody of its own: backlog 1 borrowed one agent, 1 <= 1
+    released them, 1 > 0 borrowed again, every 5 minutes.
+
+    Whatever the backlog, lent agents who went off shift or away come back, and so do
+    any beyond 30 % of the normal lane on shift (the normal lane keeps 70 %): when normal
+    agents go off shift the cap shrinks and the least useful lent agents return first.
+    """
     # One rebalancer at a time: a second copy waits here and then sees the first's result.
     LaneSettings.objects.select_for_update().filter(lane=Lane.URGENT).first()
     working = Agent.objects.filter(on_shift(now), status__in=WORKING).select_related("user")
-    staff = list(working.select_for_update(of=("self",)))
+    staff = list(working.select_for_update(no_key=True, of=("self",)))
     own_urgent = [a for a in staff if a.lane == Lane.URGENT]
     own_normal = [a for a in staff if a.lane == Lane.NORMAL]
     lent = [a for a in own_normal if a.borrowed_at is not None]
@@ -146,13 +182,30 @@ def rebalance_lanes(*, urgent_backlog: int, needed_skill_ids: set[int], now: dat
         "normal_agents": normal_before,
     }
 
-    # Lent agents who went off shift or away come back whatever the backlog.
-    absent = list(
-        Agent.objects.filter(borrowed_at__isnull=False).exclude(pk__in=[a.pk for a in lent])
-    )
-    to_release = absent
+    releases: list[tuple[Agent, str]] = [
+        (agent, _("off shift or away"))
+        for agent in Agent.objects.filter(borrowed_at__isnull=False)
+        .exclude(pk__in=[a.pk for a in lent])
+        .select_related("user")
+    ]
+    cap = math.floor(len(own_normal) * BORROW_CAP_SHARE)
+    kept = lent
+    if len(lent) > cap:
+        by_usefulness = _least_useful_first(lent, needed_skill_ids)
+        kept = by_usefulness[len(lent) - cap :]
+        reason = _("30 %% cap: at most %(cap)d of %(normal)d normal-lane agents on shift") % {
+            "cap": cap,
+            "normal": len(own_normal),
+        }
+        releases += [(agent, reason) for agent in by_usefulness[: len(lent) - cap]]
     to_borrow: list[Agent] = []
-    if urgent_backlog > BORROW_TRIGGER_PER_AGENT * urgent_before:
+    if kept and urgent_backlog <= len(own_urgent):
+        reason = _(
+            "urgent backlog %(backlog)d back at or below the urgent lane's own %(agents)d agents"
+        ) % {"backlog": urgent_backlog, "agents": len(own_urgent)}
+        releases += [(agent, reason) for agent in kept]
+        kept = []
+    elif urgent_backlog > BORROW_TRIGGER_PER_AGENT * (len(own_urgent) + len(kept)):
         target = borrow_count(
             backlog=urgent_backlog,
             urgent_agents=len(own_urgent),
@@ -161,10 +214,8 @@ def rebalance_lanes(*, urgent_backlog: int, needed_skill_ids: set[int], now: dat
         to_borrow = _pick_lenders(
             [a for a in own_normal if a.borrowed_at is None],
             needed_skill_ids,
-            count=target - len(lent),
+            count=target - len(kept),
         )
-    elif urgent_backlog <= urgent_before and lent:
-        to_release = absent + lent
 
     changes = []
     if to_borrow:
@@ -177,30 +228,38 @@ def rebalance_lanes(*, urgent_backlog: int, needed_skill_ids: set[int], now: dat
             LaneChange(agent=a, action=LaneChange.Action.BORROW, at=now, reason=reason, **figures)
             for a in to_borrow
         ]
-    if to_release:
-        Agent.objects.filter(pk__in=[a.pk for a in to_release]).update(borrowed_at=None)
-        for agent in to_release:
-            reason = (
-                _("off shift or away")
-                if agent in absent
-                else _("urgent backlog %(backlog)d back at or below the urgent agents")
-                % {"backlog": urgent_backlog}
-            )
-            changes.append(
-                LaneChange(
-                    agent=agent, action=LaneChange.Action.RELEASE, at=now, reason=reason, **figures
-                )
-            )
+    if releases:
+        Agent.objects.filter(pk__in=[a.pk for a, _reason in releases]).update(borrowed_at=None)
+        changes += [
+            LaneChange(agent=a, action=LaneChange.Action.RELEASE, at=now, reason=reason, **figures)
+            for a, reason in releases
+        ]
     LaneChange.objects.bulk_create(changes)
-    released_on_shift = len([a for a in to_release if a not in absent])
+    urgent_after = len(own_urgent) + len(kept) + len(to_borrow)
     return Rebalance(
         backlog=urgent_backlog,
         urgent_agents=urgent_before,
         normal_agents=normal_before,
         borrowed=[a.user.username for a in to_borrow],
-        released=[a.user.username for a in to_release],
-        urgent_after=urgent_before + len(to_borrow) - released_on_shift,
-        normal_after=normal_before - len(to_borrow) + released_on_shift,
+        released=[a.user.username for a, _reason in releases],
+        urgent_after=urgent_after,
+        normal_after=len(staff) - urgent_after,
+    )
+
+
+def _least_useful_first(lent: list[Agent], needed_skill_ids: set[int]) -> list[Agent]:
+    """Lent agents in the order the urgent lane can best spare them: without a skill the
+    backlog needs, then the least spare capacity, then the most recently borrowed."""
+    links = Agent.skills.through.objects.filter(agent__in=lent, skill__in=needed_skill_ids)
+    skilled_ids = set(links.values_list("agent_id", flat=True)) if needed_skill_ids else set()
+    return sorted(
+        lent,
+        key=lambda a: (
+            a.pk in skilled_ids,
+            -(a.open_load / a.max_load),
+            -(a.borrowed_at.timestamp() if a.borrowed_at else 0),
+            a.pk,
+        ),
     )
 
 

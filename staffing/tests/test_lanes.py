@@ -4,6 +4,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import connection
 
 from conftest import make_agent, requires_postgres, run_concurrently, transactional
 from staffing.models import Agent, Lane, LaneChange, LaneSettings, Shift, Skill
@@ -175,29 +177,78 @@ def test_borrowing_never_takes_the_normal_lane_below_70_percent():
 
 def test_borrowed_agents_need_a_skill_the_backlog_needs():
     spec_team()
-    billing_only = [staffed(Lane.NORMAL, skills=["billing"]) for _ in range(3)]
-    Agent.objects.filter(lane=Lane.NORMAL).exclude(pk__in=[a.pk for a in billing_only]).update(
-        open_load=4
-    )
-    result = rebalance_lanes(
-        urgent_backlog=15, needed_skill_ids={Skill.objects.get(code="billing").pk}, now=MONDAY_10
-    )
-    # The billing-only agents are idle, and every normal agent also has billing; the three
-    # idle billing specialists go first.
-    assert set(result.borrowed) == {a.user.username for a in billing_only}
+    Agent.objects.filter(lane=Lane.NORMAL).update(open_load=2)
+    # The idlest normal-lane agents cannot do billing: a pick by load alone takes them.
+    unskilled = [staffed(Lane.NORMAL, skills=["technical", "account"]) for _ in range(4)]
+    billing = Skill.objects.get(code="billing").pk
+    result = rebalance_lanes(urgent_backlog=15, needed_skill_ids={billing}, now=MONDAY_10)
+    assert len(result.borrowed) == 3
+    assert not set(result.borrowed) & {a.user.username for a in unskilled}
+    assert Agent.objects.filter(borrowed_at__isnull=False, skills=billing).count() == 3
 
 
 def test_hysteresis_keeps_borrowed_agents_until_the_backlog_is_back_down():
     spec_team()
     rebalance_lanes(urgent_backlog=15, needed_skill_ids=set(), now=MONDAY_10)
-    assert rebalance_lanes(urgent_backlog=9, needed_skill_ids=set(), now=MONDAY_10).released == []
+    # 8 agents work the lane now, but release compares with its own 5.
+    for backlog in (9, 8, 6):
+        kept = rebalance_lanes(urgent_backlog=backlog, needed_skill_ids=set(), now=MONDAY_10)
+        assert (kept.borrowed, kept.released) == ([], [])
     assert Agent.objects.filter(borrowed_at__isnull=False).count() == 3
-    release = rebalance_lanes(urgent_backlog=8, needed_skill_ids=set(), now=MONDAY_10)
+    release = rebalance_lanes(urgent_backlog=5, needed_skill_ids=set(), now=MONDAY_10)
     assert len(release.released) == 3
     assert (release.urgent_after, release.normal_after) == (5, 15)
-    assert LaneChange.objects.filter(action="release").count() == 3
-    # Back below the trigger (8 <= 10): nothing is borrowed again.
-    assert rebalance_lanes(urgent_backlog=8, needed_skill_ids=set(), now=MONDAY_10).borrowed == []
+    records = LaneChange.objects.filter(action="release")
+    assert records.count() == 3
+    assert {(r.backlog, r.urgent_agents, r.normal_agents) for r in records} == {(5, 8, 12)}
+    # Back at or below 2 per urgent agent (5 <= 10): nothing is borrowed again.
+    assert rebalance_lanes(urgent_backlog=10, needed_skill_ids=set(), now=MONDAY_10).borrowed == []
+
+
+def test_a_lane_without_agents_of_its_own_does_not_flap():
+    # The urgent lane's own agent is off shift; one urgent request waits.
+    shift(make_agent(lane=Lane.URGENT), days=[3])
+    for _ in range(10):
+        staffed(Lane.NORMAL)
+    first = rebalance_lanes(urgent_backlog=1, needed_skill_ids=set(), now=MONDAY_10)
+    assert (len(first.borrowed), first.released) == (1, [])
+    lent = set(Agent.objects.filter(borrowed_at__isnull=False).values_list("pk", flat=True))
+    for _run in range(3):
+        later = rebalance_lanes(urgent_backlog=1, needed_skill_ids=set(), now=MONDAY_10)
+        assert (later.borrowed, later.released) == ([], [])
+    assert set(Agent.objects.filter(borrowed_at__isnull=False).values_list("pk", flat=True)) == lent
+    assert LaneChange.objects.count() == 1
+    # With the backlog cleared the borrowed agent goes home.
+    assert (
+        len(rebalance_lanes(urgent_backlog=0, needed_skill_ids=set(), now=MONDAY_10).released) == 1
+    )
+
+
+def test_normal_agents_going_off_shift_bring_lent_agents_back_to_the_30_percent_cap():
+    spec_team()
+    rebalance_lanes(urgent_backlog=100, needed_skill_ids=set(), now=MONDAY_10)
+    lent = list(Agent.objects.filter(borrowed_at__isnull=False).order_by("pk"))
+    assert len(lent) == 4  # floor(0.3 x 15)
+    # Of the four, one cannot do the technical work waiting and one is the busiest.
+    lent[0].skills.set(Skill.objects.filter(code="billing"))
+    Agent.objects.filter(pk=lent[3].pk).update(open_load=4)
+    at_home = Agent.objects.filter(lane=Lane.NORMAL, borrowed_at__isnull=True)
+    Agent.objects.filter(pk__in=list(at_home.values_list("pk", flat=True)[:6])).update(
+        status=Agent.Status.OFFLINE
+    )
+    # 9 normal-lane agents on shift now: at most floor(2.7) = 2 may be lent.
+    result = rebalance_lanes(urgent_backlog=100, needed_skill_ids={technical()}, now=MONDAY_10)
+    assert result.released == [lent[0].user.username, lent[3].user.username]
+    assert result.borrowed == []
+    assert (result.urgent_after, result.normal_after) == (7, 7)  # 7 of 9 normal: 78 %
+    records = LaneChange.objects.filter(action="release")
+    assert {(r.agent_id, r.backlog, r.urgent_agents, r.normal_agents) for r in records} == {
+        (lent[0].pk, 100, 9, 5),
+        (lent[3].pk, 100, 9, 5),
+    }
+    assert all(r.reason.startswith("30 % cap") for r in records)
+    again = rebalance_lanes(urgent_backlog=100, needed_skill_ids={technical()}, now=MONDAY_10)
+    assert (again.borrowed, again.released) == ([], [])
 
 
 def test_borrowed_agents_going_off_shift_are_released():
@@ -249,11 +300,43 @@ def test_concurrent_routing_never_overloads_an_agent():
 
 
 def test_routing_costs_the_same_queries_for_any_number_of_agents(django_assert_num_queries):
-    staffed()
+    for n in range(10):
+        staffed(max_load=3, open_load=3 if n % 2 else 0)
     skill_id = technical()
-    with django_assert_num_queries(4):  # routing mode, candidates, conditional update, agent
+    # Routing mode, the pick (with the user), the conditional update.
+    with django_assert_num_queries(3):
         assert reserve_agent(lane=Lane.URGENT, skill_id=skill_id, now=MONDAY_10)
-    for n in range(40):
-        staffed(lane=Lane.URGENT if n % 2 else Lane.NORMAL)
-    with django_assert_num_queries(4):
+    many_agents(190)
+    with django_assert_num_queries(3):
         assert reserve_agent(lane=Lane.URGENT, skill_id=skill_id, now=MONDAY_10)
+    # Nobody fits: PostgreSQL reads again without SKIP LOCKED to tell "nobody" from
+    # "everyone held by another intake".
+    nobody = 3 if connection.features.has_select_for_update_skip_locked else 2
+    with django_assert_num_queries(nobody):
+        assert reserve_agent(lane=Lane.URGENT, skill_id=999_999, now=MONDAY_10) is None
+
+
+def many_agents(count):
+    """`count` agents in bulk, half of them full, in both lanes, on shift all week."""
+    users = User.objects.bulk_create(User(username=f"bulk-{n}") for n in range(count))
+    agents = Agent.objects.bulk_create(
+        Agent(
+            user=user,
+            lane=Lane.URGENT if n % 3 else Lane.NORMAL,
+            status=Agent.Status.AVAILABLE,
+            max_load=3 + n % 8,
+            open_load=(3 + n % 8) if n % 2 else n % 3,
+        )
+        for n, user in enumerate(users)
+    )
+    Agent.skills.through.objects.bulk_create(
+        Agent.skills.through(agent_id=agent.pk, skill_id=skill.pk)
+        for agent in agents
+        for skill in Skill.objects.all()
+    )
+    Shift.objects.bulk_create(
+        Shift(agent=agent, weekday=day, starts_at=dt.time(0), ends_at=dt.time(0))
+        for agent in agents
+        for day in ALL_WEEK
+    )
+    return agents

@@ -131,10 +131,15 @@ def send_ticket_email(kind: str, ticket_id: int, details: dict[str, str]) -> int
             continue
         if kind == "acknowledgement":
             if recipient.language not in acknowledgements:
-                acknowledgements[recipient.language] = response_template(
+                template = response_template(
                     ticket,
                     kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT,
                     language=recipient.language,
+                )
+                # The reference, as every later e-mail has it, so the customer can quote
+                # it and mail clients thread the conversation.
+                acknowledgements[recipient.language] = Message(
+                    subject=f"[{ticket.reference}] {template.subject}", body=template.body
                 )
             message = acknowledgements[recipient.language]
         else:

@@ -1,25 +1,38 @@
 """Intake routes to an agent, acknowledges the customer and notifies by e-mail."""
 
 import datetime as dt
+import json
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core import mail
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_q.models import Schedule
 
 from conftest import (
     make_agent,
     make_customer,
     make_portal_user,
     make_request,
+    make_ticket,
     requires_postgres,
     run_concurrently,
     transactional,
 )
-from staffing.models import Agent, Lane, Shift
-from tickets.models import Ticket, TicketEvent
+from expedite_site.schedules import JOBS, sync_schedules
+from staffing.models import Agent, Lane, LaneChange, Shift, Skill
+from tickets.models import Category, Ticket, TicketEvent
+from tickets.services import workflow
 from tickets.services.errors import TicketError
 from tickets.services.intake import submit_request
+from tickets.services.lanes import urgent_history
 from tickets.services.notifications import eta_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,6 +103,7 @@ def test_acknowledgement_goes_to_the_customer_with_the_eta_and_is_not_a_first_re
     acks = [m for m in mail.outbox if "received" in m.subject]
     assert sorted(m.to[0] for m in acks) == ["lead@acme.example", "ops@acme.example"]
     assert all("1 hour" in m.body for m in acks)
+    assert {m.subject for m in acks} == {f"[{ticket.reference}] Technical request received"}
 
 
 def test_chinese_customers_are_written_to_in_chinese(frozen, django_capture_on_commit_callbacks):
@@ -98,7 +112,7 @@ def test_chinese_customers_are_written_to_in_chinese(frozen, django_capture_on_c
         ticket = urgent_request(customer=customer, title="系统崩溃无法登录")
     assert "预计解决时间:1小时" in ticket.events.get(kind=TicketEvent.Kind.ACKNOWLEDGED).body
     (message,) = mail.outbox
-    assert message.subject == "已收到您的技术问题"
+    assert message.subject == f"[{ticket.reference}] 已收到您的技术问题"
     assert "1小时" in message.body
 
 
@@ -111,10 +125,36 @@ def test_assignment_notifies_the_assignee_and_the_customer_each_in_their_languag
     customer = make_customer(tier="PLATINUM", contact_email="ops@acme.example")
     with django_capture_on_commit_callbacks(execute=True):
         ticket = urgent_request(customer=customer)
-    assigned = {m.to[0]: m for m in mail.outbox if ticket.reference in m.subject}
+    acknowledgement = f"[{ticket.reference}] Technical request received"
+    assigned = {m.to[0]: m for m in mail.outbox if m.subject != acknowledgement}
     assert set(assigned) == {"agent@desk.example", "ops@acme.example"}
     assert "分配给" in assigned["agent@desk.example"].subject
     assert "assigned to" in assigned["ops@acme.example"].subject
+    assert all(ticket.reference in m.subject for m in assigned.values())
+
+
+class CallerFailed(Exception):
+    pass
+
+
+def intake_in_a_failing_transaction() -> None:
+    with transaction.atomic():
+        queued = len(connection.run_on_commit)
+        urgent_request()
+        # Intake got as far as enqueuing the assignment and acknowledgement e-mails...
+        assert len(connection.run_on_commit) == queued + 2
+        # ...then the caller's transaction failed and rolled everything back.
+        raise CallerFailed
+
+
+def test_a_rolled_back_intake_sends_nothing(frozen, django_capture_on_commit_callbacks):
+    agent = on_duty(make_agent(lane=Lane.URGENT))
+    with django_capture_on_commit_callbacks(execute=True) as sent, pytest.raises(CallerFailed):
+        intake_in_a_failing_transaction()
+    assert sent == []
+    assert mail.outbox == []
+    assert Ticket.objects.count() == 0
+    assert Agent.objects.get(pk=agent.pk).open_load == 0
 
 
 def test_refused_intake_sends_nothing(django_capture_on_commit_callbacks):
@@ -123,6 +163,39 @@ def test_refused_intake_sends_nothing(django_capture_on_commit_callbacks):
         make_request(title="")
     assert mail.outbox == []
     assert Agent.objects.get().open_load == 0
+
+
+def test_status_changes_reach_the_customer_and_the_assignee_each_in_their_language(
+    frozen, django_capture_on_commit_callbacks
+):
+    agent = on_duty(make_agent(lane=Lane.URGENT, language="zh-hans"))
+    agent.user.email = "agent@desk.example"
+    agent.user.save()
+    ticket = urgent_request(
+        customer=make_customer(tier="PLATINUM", contact_email="ops@acme.example")
+    )
+    for item in ticket.checklist.all():
+        workflow.tick_checklist_item(ticket=ticket, item_id=item.pk, done=True, actor=agent.user)
+    steps = [
+        (workflow.start_work, ("Assigned", "In progress"), ("已分配", "处理中")),
+        (
+            workflow.wait_on_customer,
+            ("In progress", "Waiting on customer"),
+            ("处理中", "等待客户回复"),
+        ),
+        (workflow.resolve, ("Waiting on customer", "Resolved"), ("等待客户回复", "已解决")),
+    ]
+    for action, (old_en, new_en), (old_zh, new_zh) in steps:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            action(ticket=Ticket.objects.get(pk=ticket.pk), actor=agent.user)
+        sent = {m.to[0]: m for m in mail.outbox}
+        assert set(sent) == {"ops@acme.example", "agent@desk.example"}, action.__name__
+        customer, assignee = sent["ops@acme.example"], sent["agent@desk.example"]
+        assert customer.subject == f"[{ticket.reference}] {new_en}"
+        assert f"changed from {old_en} to {new_en}." in customer.body
+        assert assignee.subject == f"[{ticket.reference}] {new_zh}"
+        assert f"的状态已从{old_zh}变为{new_zh}。" in assignee.body
 
 
 @pytest.mark.parametrize(
@@ -156,3 +229,160 @@ def test_concurrent_intake_never_overloads_an_agent():
     for agent in agents:
         agent.refresh_from_db()
         assert agent.open_load == agent.tickets.count() == 2
+
+
+@requires_postgres
+@transactional
+def test_ten_concurrent_intakes_fill_ten_agents_of_load_one():
+    # Each intake holds its agent until it commits; the others must pass over that agent
+    # to the next one rather than give up with "no agent available".
+    agents = [on_duty(make_agent(lane=Lane.URGENT, max_load=1)) for _ in range(10)]
+    customer = make_customer(tier="PLATINUM")
+
+    def submit():
+        return submit_request(
+            customer=customer,
+            title="Outage",
+            description="error everywhere",
+            impact_scope=50,
+            time_window_hours=2,
+            difficulty=2,
+        )
+
+    outcomes = run_concurrently([submit] * 10)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert Ticket.objects.filter(status="assigned").count() == 10
+    for agent in agents:
+        agent.refresh_from_db()
+        assert agent.open_load == agent.tickets.count() == 1
+
+
+# The routing step's cost
+
+
+def bulk_staff(count, prefix):
+    """`count` agents on shift all week in both lanes, half of them at a maximum load of
+    3 to 10, with every skill; in bulk."""
+    users = User.objects.bulk_create(User(username=f"{prefix}-{n}") for n in range(count))
+    agents = Agent.objects.bulk_create(
+        Agent(
+            user=user,
+            lane=Lane.URGENT if n % 3 else Lane.NORMAL,
+            status=Agent.Status.AVAILABLE,
+            max_load=3 + n % 8,
+            open_load=(3 + n % 8) if n % 2 else n % 3,
+        )
+        for n, user in enumerate(users)
+    )
+    Agent.skills.through.objects.bulk_create(
+        Agent.skills.through(agent_id=agent.pk, skill_id=skill.pk)
+        for agent in agents
+        for skill in Skill.objects.all()
+    )
+    Shift.objects.bulk_create(
+        Shift(agent=agent, weekday=day, starts_at=dt.time(0), ends_at=dt.time(0))
+        for agent in agents
+        for day in range(7)
+    )
+
+
+def intake_queries(customer):
+    with CaptureQueriesContext(connection) as queries:
+        ticket = urgent_request(customer=customer)
+    assert ticket.assignee_id is not None
+    return len(queries)
+
+
+def test_intake_routes_with_the_same_queries_for_10_or_200_agents_and_more_open_work(frozen):
+    customer = make_customer(tier="PLATINUM")
+    bulk_staff(10, prefix="few")
+    intake_queries(customer)  # the first intake reads and caches what later ones reuse
+    few = intake_queries(customer)
+    bulk_staff(190, prefix="many")
+    for _ in range(60):
+        make_ticket(customer=customer, lane=Lane.URGENT)
+    assert intake_queries(customer) == few
+
+
+# Measured demand for the planner
+
+
+def handled(created, *, first_response_minutes, resolved_minutes, paused_minutes=0):
+    first = created + dt.timedelta(minutes=first_response_minutes)
+    return make_ticket(
+        created_at=created,
+        first_response_at=first,
+        resolved_at=first + dt.timedelta(minutes=resolved_minutes),
+        paused_service=dt.timedelta(minutes=paused_minutes),
+        status="resolved",
+        lane=Lane.URGENT,
+    )
+
+
+def test_urgent_handling_time_leaves_out_waiting_on_the_customer():
+    now = timezone.now()
+    handled(
+        now - dt.timedelta(days=1),
+        first_response_minutes=10,
+        resolved_minutes=90,
+        paused_minutes=30,
+    )
+    handled(now - dt.timedelta(days=2), first_response_minutes=5, resolved_minutes=30)
+    # Paused before the first reply, longer than reply-to-resolution: counts as no work.
+    handled(
+        now - dt.timedelta(days=3),
+        first_response_minutes=60,
+        resolved_minutes=20,
+        paused_minutes=50,
+    )
+    history = urgent_history(now=now, days=28)
+    assert (history.arrivals, history.handled) == (3, 3)
+    assert history.mean_handle_minutes == pytest.approx((60 + 30 + 0) / 3)
+
+
+# The rebalancing job end to end
+
+
+def test_rebalance_lanes_command_reads_the_backlog_and_skills_from_the_tickets():
+    for _ in range(5):
+        on_duty(make_agent(lane=Lane.URGENT))
+    normal = [on_duty(make_agent(lane=Lane.NORMAL, open_load=2)) for _ in range(12)]
+    # The idlest normal agents cannot do billing, the only work waiting.
+    idle = [on_duty(make_agent(lane=Lane.NORMAL, skills=["technical"])) for _ in range(3)]
+    billing = Category.objects.get(code="billing")
+    for _ in range(15):
+        make_ticket(category=billing, lane=Lane.URGENT, status=Ticket.Status.QUEUED)
+    # Not the urgent backlog: taken by an agent, or in the normal lane.
+    make_ticket(category=billing, lane=Lane.URGENT, status="assigned", assignee=normal[0])
+    make_ticket(category=billing, lane=Lane.NORMAL, status=Ticket.Status.QUEUED)
+
+    out = StringIO()
+    call_command("rebalance_lanes", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+
+    assert {k: summary[k] for k in summary if k not in ("borrowed", "released")} == {
+        "backlog": 15,
+        "urgent_agents": 5,
+        "normal_agents": 15,
+        "urgent_after": 8,
+        "normal_after": 12,
+    }
+    assert summary["released"] == []
+    assert len(summary["borrowed"]) == 3
+    assert not set(summary["borrowed"]) & {a.user.username for a in idle}
+    assert LaneChange.objects.filter(action="borrow", backlog=15).count() == 3
+    # The scheduled job is the same one: run again, it changes nothing.
+    job = next(job for job in JOBS if job.name == "rebalance_lanes")
+    again = import_string(job.func)()
+    assert (again["borrowed"], again["released"], again["urgent_after"]) == ([], [], 8)
+
+
+def test_rebalancing_is_scheduled_every_5_minutes():
+    sync_schedules()
+    schedule = Schedule.objects.get(name="expedite:rebalance_lanes")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "tickets.tasks.rebalance_lanes",
+        Schedule.MINUTES,
+        5,
+    )
+    assert callable(import_string(schedule.func))
