@@ -11,6 +11,7 @@ from .models import (
     Subscription,
     Tier,
 )
+from .services import grant_current_month
 
 
 @admin.register(Tier)
@@ -52,6 +53,12 @@ class CustomerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["tier"]
     inlines = [PortalUserInline]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "tier" in form.changed_data:
+            # New or re-tiered: the month's included quota now, not on the next 1st.
+            grant_current_month(customer=obj)
+
 
 @admin.register(PortalUser)
 class PortalUserAdmin(admin.ModelAdmin):
@@ -67,15 +74,6 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "price", "credits", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
-
-
-@admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["customer", "product", "starts", "ends"]
-    list_filter = ["product"]
-    list_select_related = ["customer", "product"]
-    search_fields = ["customer__name"]
-    autocomplete_fields = ["customer"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -117,6 +115,22 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["customer__name", "request_reference", "note"]
     date_hierarchy = "at"
     show_full_result_count = False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """Subscriptions start through record_purchase (the billing page), which bills and
+    credits the first month; here a supervisor can only set the last month."""
+
+    list_display = ["customer", "product", "starts", "ends"]
+    list_filter = ["product"]
+    list_select_related = ["customer", "product"]
+    search_fields = ["customer__name"]
+    fields = ["customer", "product", "starts", "ends"]
+    readonly_fields = ["customer", "product", "starts"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("quotas.change_subscription")
 
 
 @admin.register(QuotaReset)

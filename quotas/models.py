@@ -26,7 +26,7 @@ class Tier(models.Model):
         SILVER = "SILVER", _("Silver")
         STANDARD = "STANDARD", _("Standard")
 
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    code = models.CharField(_("code"), max_length=20, unique=True, choices=Code.choices)
     name = models.CharField(_("name"), max_length=100)
     rank = models.PositiveSmallIntegerField(
         _("rank"), help_text=_("Higher ranks are better tiers; used to suggest upgrades.")
@@ -293,10 +293,12 @@ class LedgerEntry(models.Model):
                 condition=Q(kind="refund") & ~Q(request_reference=""),
                 name="ledger_one_refund_per_request",
             ),
+            # Grants are not unique: an upgrade mid-month tops the month's grant up with a
+            # second one (quotas.services.grant_current_month, which locks the customer).
             models.UniqueConstraint(
                 fields=["customer", "period", "source", "kind"],
-                condition=Q(kind__in=["grant", "expire"]),
-                name="ledger_one_grant_and_expiry_per_month",
+                condition=Q(kind="expire"),
+                name="ledger_one_expiry_per_month",
             ),
         ]
 

@@ -3,7 +3,8 @@
 Every movement of credits is a ledger entry next to an atomic change of the balance,
 made with a conditional UPDATE (`remaining > 0`), so concurrent submissions can never
 spend the same credit twice and a balance never goes negative (the database refuses it
-too). Money events (purchases, pay-per-use charges) are ledger entries with an amount.
+too). Money events (purchases, each later month of a subscription, pay-per-use charges)
+are ledger entries with an amount: what charges_csv exports for billing.
 """
 
 import csv
@@ -15,7 +16,7 @@ from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,8 +60,8 @@ def previous_period(period: str) -> str:
     return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
 
 
-def first_day_of_next_month(moment: datetime) -> date:
-    year, month = map(int, next_period(period_of(moment)).split("-"))
+def first_day_of_next_month(*, now: datetime) -> date:
+    year, month = map(int, next_period(period_of(now)).split("-"))
     return date(year, month, 1)
 
 
@@ -89,12 +90,18 @@ class Eligibility:
     balances: dict[str, int] = field(default_factory=dict)
 
 
-def balances_of(customer: Customer) -> dict[str, int]:
+def balances_of(*, customer: Customer) -> dict[str, int]:
     found = dict(Balance.objects.filter(customer=customer).values_list("source", "remaining"))
     return {source: found.get(source, 0) for source in CREDIT_ORDER}
 
 
-def _options(tier: Tier, *, allowed: bool) -> list[Option]:
+def running_subscriptions(period: str) -> QuerySet[Subscription]:
+    """Subscriptions that cover `period` (YYYY-MM)."""
+    return Subscription.objects.filter(Q(ends="") | Q(ends__gte=period), starts__lte=period)
+
+
+def _options(customer: Customer, *, allowed: bool) -> list[Option]:
+    tier = customer.tier
     options = []
     if allowed:
         options.append(
@@ -104,7 +111,11 @@ def _options(tier: Tier, *, allowed: bool) -> list[Option]:
                 tier.extra_request_price,
             )
         )
-        for product in Product.objects.filter(is_active=True):
+        products = Product.objects.filter(is_active=True)
+        # A second subscription would be refused by record_purchase: do not offer it.
+        if running_subscriptions(period_of(timezone.now())).filter(customer=customer).exists():
+            products = products.exclude(kind=Product.Kind.SUBSCRIPTION)
+        for product in products:
             label = (
                 _("Buy %(name)s: %(credits)d credits for ¥%(price)s, they never expire")
                 if product.kind == Product.Kind.BUNDLE
@@ -113,7 +124,9 @@ def _options(tier: Tier, *, allowed: bool) -> list[Option]:
             options.append(Option(product.kind, label, product.price))
     better = Tier.objects.filter(rank__gt=tier.rank).order_by("rank").first()
     if better is not None:
-        options.append(Option("upgrade", _("Upgrade to %(tier)s") % {"tier": better.name}))
+        options.append(
+            Option("upgrade", _("Upgrade to %(tier)s") % {"tier": better.get_code_display()})
+        )
     options.append(
         Option(
             "regular",
@@ -135,15 +148,15 @@ def check_eligibility(
     `balances`: balances_of(customer), when the caller asks for several levels at once."""
     tier = customer.tier
     if balances is None:
-        balances = balances_of(customer)
+        balances = balances_of(customer=customer)
     if requested_level not in URGENT_LEVELS:
         return Eligibility(True, _("A regular request uses no urgent credit."), balances=balances)
     if LEVEL_ORDER.index(requested_level) < LEVEL_ORDER.index(tier.max_requestable_level):
         return Eligibility(
             False,
             _("Your %(tier)s tier can request at most %(level)s.")
-            % {"tier": tier.name, "level": tier.max_requestable_level},
-            options=_options(tier, allowed=False),
+            % {"tier": tier.get_code_display(), "level": tier.max_requestable_level},
+            options=_options(customer, allowed=False),
             balances=balances,
         )
     if tier.has_unlimited_quota:
@@ -170,12 +183,42 @@ def check_eligibility(
             price=tier.extra_request_price,
             balances=balances,
         )
+    return _no_credit(customer, balances=balances)
+
+
+def _no_credit(customer: Customer, *, balances: dict[str, int]) -> Eligibility:
     return Eligibility(
         False,
         _("You have no urgent credits left this month."),
-        price=tier.extra_request_price,
-        options=_options(tier, allowed=True),
+        price=customer.tier.extra_request_price,
+        options=_options(customer, allowed=True),
         balances=balances,
+    )
+
+
+def hold_price(*, customer: Customer, confirmed_price: Decimal) -> None:
+    """Check that the pay-per-use price the customer confirmed is the tier's price now,
+    and hold it until the caller's transaction ends: the tier row stays locked, so a
+    price edited in the admin meanwhile waits instead of changing what intake charges.
+
+    Raises NotEligible (with the new price among the options), changing nothing.
+    """
+    tier = Tier.objects.select_for_update().get(pk=customer.tier_id)
+    if confirmed_price == tier.extra_request_price:
+        return
+    customer.tier = tier
+    raise NotEligible(
+        Eligibility(
+            False,
+            _(
+                "The price of an extra urgent request is now ¥%(price)s, not the "
+                "¥%(confirmed)s you confirmed. Nothing was submitted; please confirm the "
+                "new price."
+            )
+            % {"price": tier.extra_request_price, "confirmed": confirmed_price},
+            price=tier.extra_request_price,
+            options=_options(customer, allowed=True),
+        )
     )
 
 
@@ -229,7 +272,8 @@ def consume_credit(
             ).save()
             return source
     if not pay_confirmed:
-        raise NotEligible(check_eligibility(customer=customer, requested_level=requested_level))
+        # Another submission took the last credit after the check above read it.
+        raise NotEligible(_no_credit(customer, balances=dict.fromkeys(CREDIT_ORDER, 0)))
     _entry(
         customer,
         LedgerEntry.Kind.CHARGE,
@@ -292,7 +336,7 @@ def record_purchase(
     if not product.is_active:
         raise ValueError(_("%(product)s is not on sale.") % {"product": product})
     if product.kind == Product.Kind.SUBSCRIPTION:
-        if Subscription.objects.filter(customer=customer, ends="").exists():
+        if running_subscriptions(period).filter(customer=customer).exists():
             raise ValueError(
                 _("%(customer)s already has a running subscription.") % {"customer": customer}
             )
@@ -316,62 +360,152 @@ def record_purchase(
     return purchase
 
 
-def _reset_one(period: str, now: datetime) -> dict[str, int]:
-    expiring_period = previous_period(period)
-    leftovers = list(
-        Balance.objects.filter(source__in=EXPIRING, remaining__gt=0)
-        .select_for_update()
-        .values_list("pk", "customer_id", "source", "remaining")
+def _add_credits(changes: dict[tuple[int, str], int]) -> None:
+    """Add (or, negative, take) credits to balances, one UPDATE per source and amount.
+
+    Relative updates (F + n), never absolute values: a refund written between two steps
+    of the reset must not be overwritten.
+    """
+    groups: dict[tuple[str, int], list[int]] = {}
+    for (customer_id, source), credits in changes.items():
+        groups.setdefault((source, credits), []).append(customer_id)
+    for (source, credits), customer_ids in groups.items():
+        Balance.objects.filter(source=source, customer_id__in=customer_ids).update(
+            remaining=F("remaining") + credits
+        )
+
+
+def _expire(*, period: str, now: datetime) -> int:
+    """Expire what is left of the previous month's included and subscription credits."""
+    # Credits already granted or bought in `period` before the job ran (a customer
+    # created, upgraded or subscribed just after midnight) belong to the new month.
+    fresh = LedgerEntry.objects.filter(
+        period=period,
+        kind__in=[LedgerEntry.Kind.GRANT, LedgerEntry.Kind.PURCHASE],
+        customer=OuterRef("customer"),
+        source=OuterRef("source"),
     )
+    leftovers = {
+        (customer_id, source): remaining
+        for customer_id, source, remaining in Balance.objects.filter(
+            source__in=EXPIRING, remaining__gt=0
+        )
+        .exclude(Exists(fresh))
+        .select_for_update()
+        .values_list("customer_id", "source", "remaining")
+    }
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             customer_id=customer_id,
             kind=LedgerEntry.Kind.EXPIRE,
             source=source,
             credits=-remaining,
-            period=expiring_period,
+            period=previous_period(period),
             at=now,
         )
-        for _pk, customer_id, source, remaining in leftovers
+        for (customer_id, source), remaining in leftovers.items()
     )
-    Balance.objects.filter(pk__in=[row[0] for row in leftovers]).update(remaining=0)
+    _add_credits({key: -remaining for key, remaining in leftovers.items()})
+    return len(leftovers)
 
-    grants: dict[tuple[int, str], int] = {}
-    for customer_id, quota in Customer.objects.filter(tier__monthly_urgent_quota__gt=0).values_list(
+
+def _grant(*, period: str, now: datetime, customers: QuerySet[Customer]) -> int:
+    """Bring these customers' grants for `period` up to their tier's included quota and
+    their subscription's credits; returns the grant entries written.
+
+    Grants already written for `period` count, so running it again grants nothing and an
+    upgrade mid-month grants only the difference. The customers' rows are locked so two
+    runs cannot both see "nothing granted yet".
+    """
+    list(customers.select_for_update().values_list("pk", flat=True))
+    targets: dict[tuple[int, str], int] = {}
+    for customer_id, quota in customers.filter(tier__monthly_urgent_quota__gt=0).values_list(
         "pk", "tier__monthly_urgent_quota"
     ):
         # Never None: the __gt=0 filter excludes unlimited (NULL) quotas.
-        grants[(customer_id, Source.INCLUDED)] = cast(int, quota)
-    running = Subscription.objects.filter(Q(ends="") | Q(ends__gte=period), starts__lte=period)
+        targets[(customer_id, Source.INCLUDED)] = cast(int, quota)
+    # A subscription's first month came with its purchase (record_purchase).
+    running = running_subscriptions(period).filter(starts__lt=period, customer__in=customers)
     for customer_id, credits in running.values_list("customer_id", "product__credits"):
-        grants[(customer_id, Source.SUBSCRIPTION)] = credits
+        targets[(customer_id, Source.SUBSCRIPTION)] = credits
+    granted = {
+        (customer_id, source): total
+        for customer_id, source, total in LedgerEntry.objects.filter(
+            kind=LedgerEntry.Kind.GRANT, period=period, customer__in=customers
+        )
+        .order_by()
+        .values("customer_id", "source")
+        .annotate(total=Sum("credits"))
+        .values_list("customer_id", "source", "total")
+    }
+    missing = {
+        key: target - granted.get(key, 0)
+        for key, target in targets.items()
+        if target > granted.get(key, 0)
+    }
     Balance.objects.bulk_create(
-        [Balance(customer_id=c, source=s) for c, s in grants], ignore_conflicts=True
+        [Balance(customer_id=c, source=s) for c, s in missing], ignore_conflicts=True
     )
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             customer_id=c, kind=LedgerEntry.Kind.GRANT, source=s, credits=n, period=period, at=now
         )
-        for (c, s), n in grants.items()
+        for (c, s), n in missing.items()
     )
-    for source in EXPIRING:
-        by_amount: dict[int, list[int]] = {}
-        for (customer_id, granted_source), credits in grants.items():
-            if granted_source == source:
-                by_amount.setdefault(credits, []).append(customer_id)
-        for credits, customers in by_amount.items():
-            Balance.objects.filter(source=source, customer_id__in=customers).update(
-                remaining=credits
-            )
-    return {"expired": len(leftovers), "granted": len(grants)}
+    _add_credits(missing)
+    return len(missing)
+
+
+def _charge_subscriptions(*, period: str, now: datetime) -> int:
+    """Bill each running subscription for `period`; its first month was billed when it
+    was bought (record_purchase), so only the months after."""
+    running = running_subscriptions(period).filter(starts__lt=period).select_related("product")
+    charges = LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            customer_id=subscription.customer_id,
+            kind=LedgerEntry.Kind.CHARGE,
+            source=Source.SUBSCRIPTION,
+            amount=subscription.product.price,
+            product=subscription.product,
+            period=period,
+            at=now,
+        )
+        for subscription in running
+    )
+    return len(charges)
+
+
+def _reset_one(*, period: str, now: datetime) -> dict[str, int]:
+    expired = _expire(period=period, now=now)
+    granted = _grant(period=period, now=now, customers=Customer.objects.all())
+    charged = _charge_subscriptions(period=period, now=now)
+    return {"expired": expired, "granted": granted, "charged": charged}
 
 
 def reset_quotas(*, period: str | None = None, now: datetime | None = None) -> dict[str, object]:
     """Run the monthly reset up to `period` (default: this month), catching up missed
-    months in order. A month already reset is skipped, so a second run grants nothing."""
+    months in order. A month already reset is skipped, so a second run grants nothing.
+
+    Raises ValueError, changing nothing, for a month in the future or before the last
+    reset: months are reset in order, and a past month cannot be reset again.
+    """
     now = now or timezone.now()
-    target = validate_period(period) if period else period_of(now)
+    current = period_of(now)
+    target = validate_period(period) if period else current
+    if target > current:
+        raise ValueError(
+            _("%(period)s is in the future: the reset runs up to this month, %(current)s.")
+            % {"period": target, "current": current}
+        )
     last = QuotaReset.objects.order_by("-period").values_list("period", flat=True).first()
+    if last is not None and target < last:
+        raise ValueError(
+            _(
+                "%(period)s is before the last reset, %(last)s: months are reset in order, "
+                "so an earlier month cannot be reset now."
+            )
+            % {"period": target, "last": last}
+        )
     months = [target]
     if last is not None and last < target:
         months, month = [], next_period(last)
@@ -384,14 +518,33 @@ def reset_quotas(*, period: str | None = None, now: datetime | None = None) -> d
             with transaction.atomic():
                 # The unique row is also the lock: a concurrent run fails here and skips.
                 QuotaReset.objects.create(period=month, ran_at=now)
-                done.append({"period": month, **_reset_one(month, now)})
+                done.append({"period": month, **_reset_one(period=month, now=now)})
         except IntegrityError:
             continue
     return {"target": target, "reset": done}
 
 
-def charges_csv(period: str) -> str:
-    """Every purchase, pay-per-use charge and refund of money in a month, for billing."""
+@transaction.atomic
+def grant_current_month(*, customer: Customer, now: datetime | None = None) -> int:
+    """Grant a new or upgraded customer this month's included quota now rather than on
+    the next 1st: what the tier includes, less what was already granted this month.
+    Idempotent; returns the grant entries written.
+
+    Called wherever customers are created or change tier (the Customer admin, seed_demo).
+    """
+    now = now or timezone.now()
+    period = period_of(now)
+    last = QuotaReset.objects.order_by("-period").values_list("period", flat=True).first()
+    if last is not None and last < period:
+        # This month's reset has not run yet; when it does, it expires last month's
+        # credits and grants this one at the customer's tier.
+        return 0
+    return _grant(period=period, now=now, customers=Customer.objects.filter(pk=customer.pk))
+
+
+def charges_csv(*, period: str) -> str:
+    """Every purchase, subscription month, pay-per-use charge and refund of money in a
+    month, for billing."""
     period = validate_period(period)
     rows = (
         LedgerEntry.objects.filter(period=period)
@@ -399,6 +552,7 @@ def charges_csv(period: str) -> str:
         .select_related("customer__tier", "product")
         .order_by("customer__name", "at", "pk")
     )
+    zone = project_zone()  # the date the customer saw, like the period
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -408,7 +562,7 @@ def charges_csv(period: str) -> str:
         writer.writerow(
             [
                 entry.period,
-                entry.at.date().isoformat(),
+                entry.at.astimezone(zone).date().isoformat(),
                 entry.customer.name,
                 entry.customer.tier.code,
                 entry.kind,
@@ -421,9 +575,13 @@ def charges_csv(period: str) -> str:
     return out.getvalue()
 
 
-def used_this_month(customer: Customer, now: datetime) -> int:
+def used_this_month(*, customer: Customer, now: datetime) -> int:
     """Urgent requests filed this month on quota or paid, less those refunded."""
-    counts = LedgerEntry.objects.filter(customer=customer, period=period_of(now)).aggregate(
+    # Only entries about a request: a subscription's monthly charge is no request.
+    about_requests = LedgerEntry.objects.filter(customer=customer, period=period_of(now)).exclude(
+        request_reference=""
+    )
+    counts = about_requests.aggregate(
         spent=Count("pk", filter=Q(kind__in=[LedgerEntry.Kind.CONSUME, LedgerEntry.Kind.CHARGE])),
         refunded=Count("pk", filter=Q(kind=LedgerEntry.Kind.REFUND)),
     )

@@ -27,7 +27,7 @@ def billing(request: HttpRequest) -> HttpResponse:
     period_form = PeriodForm(request.GET or None, initial={"period": period_of(timezone.now())})
     if period_form.is_bound and period_form.is_valid():
         period = period_form.cleaned_data["period"]
-        response = HttpResponse(charges_csv(period), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(charges_csv(period=period), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="charges-{period}.csv"'
         return response
     recent = LedgerEntry.objects.exclude(amount=0).select_related("customer")[:20]

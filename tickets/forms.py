@@ -1,8 +1,10 @@
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from quotas.models import Level
+from quotas.models import Customer, Level
 from staffing.models import Agent
 
 from .models import Category
@@ -78,6 +80,17 @@ class MergeForm(ActionForm):
     )
 
 
+class StatedPriceField(forms.DecimalField):
+    """The price a page stated, posted back hidden so the service can compare it with
+    today's (tickets.services.portal.submit_from_portal). A form shown again states the
+    current price, never the one posted, or a changed price could never be confirmed."""
+
+    widget = forms.HiddenInput
+
+    def bound_data(self, data, initial):
+        return initial
+
+
 class UrgentRequestForm(HelperForm):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     description = forms.CharField(
@@ -100,8 +113,53 @@ class UrgentRequestForm(HelperForm):
         help_text=_("1 = simple question, 5 = deep technical problem."),
     )
     requested_level = forms.ChoiceField(label=_("Urgency you ask for"), choices=Level.choices)
-    pay_confirmed = forms.BooleanField(
-        label=_("I agree to pay for this request if I have no urgent credit left"), required=False
+    pay_confirmed = forms.BooleanField(required=False)
+    confirmed_price = StatedPriceField(max_digits=10, decimal_places=2)
+
+    def __init__(self, *args, price: Decimal, **kwargs) -> None:
+        """`price`: the tier's pay-per-use price now, which the checkbox states."""
+        super().__init__(*args, **kwargs)
+        self.fields["pay_confirmed"].label = _(
+            "Pay ¥%(price)s for this request if I have no urgent credit left"
+        ) % {"price": price}
+        self.fields["confirmed_price"].initial = price
+
+
+class StaffRequestForm(HelperForm):
+    """An agent or supervisor files a request for a customer (phone, e-mail, chat).
+
+    The level is what the customer asks for: it caps the score and spends their urgent
+    credit as it would in the portal. Paying per use is the customer's own decision, so
+    it is not offered here; a customer without credit asks in the portal or regularly.
+    """
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.select_related("tier").order_by("name"),
+    )
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    description = forms.CharField(
+        label=_("What happened?"), max_length=DESCRIPTION_MAX, widget=forms.Textarea({"rows": 5})
+    )
+    impact_scope = forms.IntegerField(label=_("Affected customers"), min_value=0)
+    time_window_hours = forms.DecimalField(
+        label=_("Hours until it really hurts"),
+        min_value=0.01,
+        max_value=WINDOW_MAX_HOURS,
+        decimal_places=2,
+    )
+    difficulty = forms.TypedChoiceField(
+        label=_("Difficulty"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        initial=3,
+        help_text=_("1 = simple question, 5 = deep technical problem."),
+    )
+    requested_level = forms.ChoiceField(
+        label=_("Urgency the customer asks for"),
+        choices=Level.choices,
+        initial=Level.P3,
+        help_text=_("P3 is the regular process and uses no urgent credit."),
     )
 
 

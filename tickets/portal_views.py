@@ -10,61 +10,40 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quotas.models import Level, Source
-from quotas.services import (
-    NotEligible,
-    balances_of,
-    check_eligibility,
-    first_day_of_next_month,
-    used_this_month,
-)
+from quotas.models import Level
+from quotas.services import NotEligible
 
 from .forms import CustomerReplyForm, RatingForm, UrgentRequestForm
 from .models import Ticket
 from .services import workflow
 from .services.errors import TicketError
-from .services.intake import submit_request
 from .services.portal import (
     THROUGHPUT_WINDOW,
     customer_of,
-    estimated_wait,
+    eligibility_by_level,
+    open_requests_in_queue,
     queue_status,
+    quota_card,
     rate,
-    throughput_per_hour,
-    with_queue_position,
+    submit_from_portal,
 )
 
 portal_only = permission_required("quotas.use_portal", raise_exception=True)
 HISTORY_PAGE_SIZE = 50
 
 
-def _quota_card(customer, now) -> dict[str, object]:
-    return {
-        "balances": [(Source(s).label, n) for s, n in balances_of(customer).items()],
-        "unlimited": customer.tier.has_unlimited_quota,
-        "used": used_this_month(customer, now),
-        "next_reset": first_day_of_next_month(now),
-    }
-
-
 @portal_only
 def home(request: HttpRequest) -> HttpResponse:
     customer = customer_of(request.user)
     now = timezone.now()
-    open_requests = list(
-        with_queue_position(customer.tickets.open().select_related("category")).order_by(
-            "level", "handling_due"
-        )
-    )
-    rates = throughput_per_hour(now=now)
-    for ticket in open_requests:
-        waiting = ticket.status == Ticket.Status.QUEUED and ticket.assignee_id is None
-        ticket.position = ticket.ahead + 1 if waiting else None
-        ticket.eta = estimated_wait(ticket.position, rates[ticket.lane]) if waiting else None
     return render(
         request,
         "tickets/portal/home.html",
-        {"customer": customer, "requests": open_requests, **_quota_card(customer, now)},
+        {
+            "customer": customer,
+            "requests": open_requests_in_queue(customer=customer, now=now),
+            "card": quota_card(customer=customer, now=now),
+        },
     )
 
 
@@ -76,18 +55,26 @@ def quota(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/portal/quota.html",
-        {"customer": customer, "page": page, **_quota_card(customer, timezone.now())},
+        {
+            "customer": customer,
+            "page": page,
+            "card": quota_card(customer=customer, now=timezone.now()),
+        },
     )
 
 
 @portal_only
 def new_request(request: HttpRequest) -> HttpResponse:
     customer = customer_of(request.user)
-    form = UrgentRequestForm(request.POST or None, initial={"requested_level": Level.P1})
+    form = UrgentRequestForm(
+        request.POST or None,
+        price=customer.tier.extra_request_price,
+        initial={"requested_level": Level.P1},
+    )
     refusal = None
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = submit_request(
+            ticket = submit_from_portal(
                 customer=customer, submitted_by=request.user, **form.cleaned_data
             )
         except TicketError as error:
@@ -99,15 +86,15 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 request, _("Request %(reference)s received.") % {"reference": ticket.reference}
             )
             return redirect("portal:request", reference=ticket.reference)
-    balances = balances_of(customer)
-    eligibility = [
-        (level, check_eligibility(customer=customer, requested_level=level, balances=balances))
-        for level in (Level.P0, Level.P1, Level.P2)
-    ]
     return render(
         request,
         "tickets/portal/new_request.html",
-        {"customer": customer, "form": form, "eligibility": eligibility, "refusal": refusal},
+        {
+            "customer": customer,
+            "form": form,
+            "eligibility": eligibility_by_level(customer=customer),
+            "refusal": refusal,
+        },
     )
 
 

@@ -6,9 +6,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+import time_machine
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django_q.conf import Conf
+from django_q.models import Schedule
 
 from conftest import (
     make_customer,
@@ -18,15 +21,20 @@ from conftest import (
     run_concurrently,
     transactional,
 )
+from expedite_site.schedules import NAME_PREFIX, sync_schedules
+from quotas import services
 from quotas.models import Balance, LedgerEntry, Product, QuotaReset, Source, Subscription
 from quotas.services import (
     NotEligible,
     charges_csv,
     check_eligibility,
     consume_credit,
+    grant_current_month,
     period_of,
     record_purchase,
+    refund_credit,
     reset_quotas,
+    used_this_month,
 )
 from tickets.models import Ticket, TicketEvent
 from tickets.services import workflow
@@ -68,24 +76,86 @@ def assert_ledger_matches_balances(customer):
 # Eligibility: every refusal path
 
 
-@pytest.mark.parametrize(
-    ("tier", "level", "eligible", "reason"),
-    [
-        ("PLATINUM", "P0", True, "unlimited"),
-        ("GOLD", "P0", False, "no urgent credits"),
-        ("SILVER", "P0", False, "can request at most P1"),
-        ("SILVER", "P1", False, "no urgent credits"),
-        ("STANDARD", "P0", False, "can request at most P1"),
-        ("STANDARD", "P1", False, "no urgent credits"),
-        ("STANDARD", "P2", False, "no urgent credits"),
-        ("STANDARD", "P3", True, "regular request"),
-        ("STANDARD", "", True, "regular request"),
-    ],
-)
-def test_eligibility_without_credits(tier, level, eligible, reason):
+# The spec's table: the highest level each tier may ask for.
+MAX_LEVEL = {"PLATINUM": "P0", "GOLD": "P0", "SILVER": "P1", "STANDARD": "P1"}
+TIERS = list(MAX_LEVEL)
+LEVELS = ["P0", "P1", "P2", "P3", ""]
+
+
+def expected_refusal(tier, level, *, credits):
+    """The reason the spec implies, or None when the request is eligible."""
+    if level in ("P3", ""):
+        return None
+    if level < MAX_LEVEL[tier]:  # "P0" < "P1": more urgent than the tier allows
+        return f"can request at most {MAX_LEVEL[tier]}"
+    if tier == "PLATINUM" or credits:
+        return None
+    return "no urgent credits"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("tier", TIERS)
+def test_eligibility_without_credits(tier, level):
+    refusal = expected_refusal(tier, level, credits=False)
     result = check_eligibility(customer=make_customer(tier=tier), requested_level=level)
-    assert result.eligible is eligible
-    assert reason in result.reason
+    assert result.eligible is (refusal is None)
+    if refusal:
+        assert refusal in result.reason
+        assert result.options
+    elif level in ("P3", ""):
+        assert (result.reason, result.source) == ("A regular request uses no urgent credit.", "")
+    else:
+        assert (result.reason, result.source) == (
+            "Your tier includes unlimited urgent requests.",
+            "included",
+        )
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("tier", TIERS)
+def test_eligibility_with_a_credit(tier, level):
+    customer = make_customer(tier=tier)
+    # A bundle credit: every tier can hold one, whatever its included quota.
+    record_purchase(
+        customer=customer, product=Product.objects.get(code="bundle-10"), recorded_by=None
+    )
+    refusal = expected_refusal(tier, level, credits=True)
+    result = check_eligibility(customer=customer, requested_level=level)
+    assert result.eligible is (refusal is None)
+    if refusal:
+        assert refusal in result.reason
+        assert [option.kind for option in result.options] == (
+            ["regular"] if tier == "PLATINUM" else ["upgrade", "regular"]
+        )
+    elif level in ("P0", "P1", "P2") and tier != "PLATINUM":
+        assert result.source == "bundle"
+
+
+@pytest.mark.parametrize("level", ["P0", "P1", "P2"])
+def test_gold_and_silver_use_their_included_quota_at_every_allowed_level(level):
+    for tier in ("GOLD", "SILVER"):
+        customer = make_customer(tier=tier)
+        grant_current_month(customer=customer)
+        result = check_eligibility(customer=customer, requested_level=level)
+        if expected_refusal(tier, level, credits=True):
+            assert not result.eligible
+        else:
+            assert (result.eligible, result.source) == (True, "included")
+
+
+def test_credit_running_out_between_check_and_update_refuses_and_writes_nothing(monkeypatch):
+    """Another submission took the last credit after this one read the balances: the
+    conditional UPDATE finds none, so the request is refused with the options."""
+    customer = gold_with_quota(0)
+    stale = {"included": 1, "subscription": 0, "bundle": 0}
+    monkeypatch.setattr(services, "balances_of", lambda *, customer: dict(stale))
+    entries = LedgerEntry.objects.count()
+    with pytest.raises(NotEligible) as refused:
+        consume_credit(customer=customer, requested_level="P1", reference="RACE-1")
+    assert "no urgent credits" in refused.value.eligibility.reason
+    assert refused.value.eligibility.options[0].kind == "pay"
+    assert LedgerEntry.objects.count() == entries
+    assert Balance.objects.get(customer=customer, source="included").remaining == 0
 
 
 def test_no_credit_offers_pay_bundle_subscription_upgrade_and_regular():
@@ -232,10 +302,10 @@ def test_charges_export_lists_the_months_money(supervisor_user):
         recorded_by=supervisor_user,
         now=dt.datetime(2026, 12, 3, 10, tzinfo=SHANGHAI),
     )
-    lines = charges_csv("2026-12").strip().splitlines()
+    lines = charges_csv(period="2026-12").strip().splitlines()
     assert lines[0].startswith("period,date,customer,tier,kind")
     assert lines[1] == "2026-12,2026-12-03,Bluebird,STANDARD,purchase,bundle,bundle-10,,2000.00"
-    assert charges_csv("2026-11").strip().count("\n") == 0
+    assert charges_csv(period="2026-11").strip().count("\n") == 0
 
 
 # The monthly reset
@@ -276,9 +346,13 @@ def test_reset_twice_grants_once():
 
 
 def test_reset_catches_up_missed_months_in_order():
-    make_customer(tier="GOLD")
-    reset_quotas(period="2026-09")
-    summary = reset_quotas(period="2026-12")
+    customer = make_customer(tier="GOLD")
+    reset_quotas(now=shanghai(2026, 9, 1, 0, 5))
+    for n in range(2):
+        consume_credit(
+            customer=customer, requested_level="P1", reference=f"S-{n}", now=shanghai(2026, 9, 9)
+        )
+    summary = reset_quotas(now=shanghai(2026, 12, 1, 0, 5))
     assert [month["period"] for month in summary["reset"]] == ["2026-10", "2026-11", "2026-12"]
     assert list(QuotaReset.objects.order_by("period").values_list("period", flat=True)) == [
         "2026-09",
@@ -286,25 +360,198 @@ def test_reset_catches_up_missed_months_in_order():
         "2026-11",
         "2026-12",
     ]
+    entries = LedgerEntry.objects.filter(customer=customer).order_by("period", "pk")
+    grants = list(entries.filter(kind="grant").values_list("period", "credits"))
+    assert grants == [("2026-09", 5), ("2026-10", 5), ("2026-11", 5), ("2026-12", 5)]
+    expiries = list(entries.filter(kind="expire").values_list("period", "credits"))
+    assert expiries == [("2026-09", -3), ("2026-10", -5), ("2026-11", -5)]
+    assert Balance.objects.get(customer=customer, source="included").remaining == 5
+    assert_ledger_matches_balances(customer)
 
 
-def test_subscriptions_grant_each_month_while_running():
+def test_a_reset_before_the_last_one_or_in_the_future_is_refused_and_changes_nothing():
+    customer = make_customer(tier="GOLD")
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
+    before = (QuotaReset.objects.count(), LedgerEntry.objects.count())
+    with pytest.raises(ValueError, match="before the last reset, 2026-11"):
+        reset_quotas(period="2026-10", now=shanghai(2026, 11, 20))
+    with pytest.raises(ValueError, match="2026-12 is in the future"):
+        reset_quotas(period="2026-12", now=shanghai(2026, 11, 20))
+    with pytest.raises(CommandError, match="before the last reset"):
+        call_command("reset_quotas", "--period=2026-10")
+    with pytest.raises(CommandError, match="is in the future"):
+        call_command("reset_quotas", "--period=2999-01")
+    assert (QuotaReset.objects.count(), LedgerEntry.objects.count()) == before
+    assert Balance.objects.get(customer=customer, source="included").remaining == 5
+
+
+def test_a_refund_between_expiry_and_grant_is_kept(monkeypatch):
+    """Grants add to the balance: a credit refunded while the reset runs survives."""
+    customer = make_customer(tier="GOLD")
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
+    for n in range(5):
+        consume_credit(
+            customer=customer, requested_level="P1", reference=f"N-{n}", now=shanghai(2026, 11, 9)
+        )
+    grant = services._grant
+
+    def refund_then_grant(**kwargs):
+        refund_credit(customer=customer, reference="N-0", reason="triaged down", now=kwargs["now"])
+        return grant(**kwargs)
+
+    monkeypatch.setattr(services, "_grant", refund_then_grant)
+    reset_quotas(now=shanghai(2026, 12, 1, 0, 5))
+    assert Balance.objects.get(customer=customer, source="included").remaining == 6
+    assert_ledger_matches_balances(customer)
+
+
+def test_a_new_customer_gets_this_months_quota_once():
+    reset_quotas()
+    customer = make_customer(tier="GOLD")
+    assert grant_current_month(customer=customer) == 1
+    assert grant_current_month(customer=customer) == 0
+    assert Balance.objects.get(customer=customer, source="included").remaining == 5
+    grant = LedgerEntry.objects.get(customer=customer, kind="grant")
+    assert (grant.period, grant.credits) == (period_of(dt.datetime.now(dt.UTC)), 5)
+
+
+def test_an_upgrade_mid_month_tops_the_grant_up_and_the_reset_does_not_grant_again():
+    from quotas.models import Tier
+
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
+    customer = make_customer(tier="SILVER")
+    grant_current_month(customer=customer, now=shanghai(2026, 11, 3))
+    consume_credit(
+        customer=customer, requested_level="P1", reference="U-1", now=shanghai(2026, 11, 4)
+    )
+    customer.tier = Tier.objects.get(code="GOLD")
+    customer.save()
+    assert grant_current_month(customer=customer, now=shanghai(2026, 11, 5)) == 1
+    # Silver's 2, one used, plus Gold's 3 more.
+    assert Balance.objects.get(customer=customer, source="included").remaining == 4
+    reset_quotas(period="2026-11", now=shanghai(2026, 11, 6))
+    assert Balance.objects.get(customer=customer, source="included").remaining == 4
+    assert_ledger_matches_balances(customer)
+
+
+def test_no_grant_before_this_months_reset_has_run():
+    """The pending reset will grant at the customer's tier; granting now would let it
+    expire the new credits as last month's."""
+    reset_quotas(now=shanghai(2026, 10, 1, 0, 5))
+    customer = make_customer(tier="GOLD")
+    assert grant_current_month(customer=customer, now=shanghai(2026, 11, 1, 0, 1)) == 0
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
+    assert Balance.objects.get(customer=customer, source="included").remaining == 5
+    assert_ledger_matches_balances(customer)
+
+
+def shanghai(*args):
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+def test_a_subscription_is_billed_and_granted_every_month_it_runs():
+    customer = make_customer(tier="STANDARD", name="Subscriber")
+    product = Product.objects.get(code="subscription-3")
+    reset_quotas(now=shanghai(2026, 10, 1, 0, 5))
+    record_purchase(customer=customer, product=product, recorded_by=None, now=shanghai(2026, 10, 9))
+    consume_credit(
+        customer=customer, requested_level="P1", reference="R-1", now=shanghai(2026, 10, 9)
+    )
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
+    assert Balance.objects.get(customer=customer, source="subscription").remaining == 3
+    # The second month is billed by the reset; the first was billed by the purchase.
+    november = charges_csv(period="2026-11").strip().splitlines()
+    assert november[1:] == [
+        "2026-11,2026-11-01,Subscriber,STANDARD,charge,subscription,subscription-3,,500.00"
+    ]
+    october = charges_csv(period="2026-10").strip().splitlines()
+    assert october[1:] == [
+        "2026-10,2026-10-09,Subscriber,STANDARD,purchase,subscription,subscription-3,,500.00"
+    ]
+    expiries = LedgerEntry.objects.filter(customer=customer, kind="expire")
+    assert list(expiries.values_list("period", "credits")) == [("2026-10", -2)]
+    # The monthly charge is no urgent request.
+    assert used_this_month(customer=customer, now=shanghai(2026, 11, 2)) == 0
+    assert used_this_month(customer=customer, now=shanghai(2026, 10, 30)) == 1
+    assert_ledger_matches_balances(customer)
+
+
+def test_a_subscription_bought_before_the_reset_ran_keeps_its_first_month():
+    """Bought seconds after midnight, before the job: its credits are December's, so the
+    December reset neither expires them as November's nor grants them twice."""
+    customer = make_customer(tier="STANDARD")
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
+    record_purchase(
+        customer=customer,
+        product=Product.objects.get(code="subscription-3"),
+        recorded_by=None,
+        now=shanghai(2026, 12, 1, 0, 0, 2),
+    )
+    reset_quotas(now=shanghai(2026, 12, 1, 0, 5))
+    assert Balance.objects.get(customer=customer, source="subscription").remaining == 3
+    kinds = LedgerEntry.objects.filter(customer=customer).values_list("kind", flat=True)
+    assert list(kinds) == ["purchase"]
+
+
+def test_a_subscription_that_ended_is_neither_billed_nor_granted():
     customer = make_customer(tier="STANDARD")
     product = Product.objects.get(code="subscription-3")
-    Subscription.objects.create(
-        customer=customer, product=product, starts="2026-11", ends="2026-11"
-    )
-    reset_quotas(period="2026-11")
-    assert Balance.objects.get(customer=customer, source="subscription").remaining == 3
-    reset_quotas(period="2026-12")
+    record_purchase(customer=customer, product=product, recorded_by=None, now=shanghai(2026, 10, 9))
+    Subscription.objects.filter(customer=customer).update(ends="2026-10")
+    reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
     assert Balance.objects.get(customer=customer, source="subscription").remaining == 0
+    assert not LedgerEntry.objects.filter(customer=customer, kind="charge").exists()
     assert_ledger_matches_balances(customer)
+
+
+def test_the_subscribe_option_is_not_offered_while_a_subscription_runs():
+    customer = make_customer(tier="STANDARD")
+    product = Product.objects.get(code="subscription-3")
+    kinds = [o.kind for o in check_eligibility(customer=customer, requested_level="P1").options]
+    assert "subscription" in kinds
+    record_purchase(customer=customer, product=product, recorded_by=None)
+    for n in range(3):
+        consume_credit(customer=customer, requested_level="P1", reference=f"SUB-{n}")
+    result = check_eligibility(customer=customer, requested_level="P1")
+    assert not result.eligible
+    assert [o.kind for o in result.options] == ["pay", "bundle", "upgrade", "regular"]
 
 
 def test_the_month_follows_the_project_time_zone():
     # 16:30 UTC on 30 November is already 1 December in Shanghai.
     assert period_of(dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC)) == "2026-12"
     assert period_of(dt.datetime(2026, 11, 30, 15, 59, tzinfo=dt.UTC)) == "2026-11"
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "granted_month"),
+    [
+        # 16:30 UTC on 30 November is 00:30 on 1 December in Shanghai.
+        ("Asia/Shanghai", dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC), "2026-12"),
+        ("Asia/Shanghai", dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC), "2026-11"),
+        ("UTC", dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC), "2026-11"),
+    ],
+)
+def test_the_reset_grants_the_month_of_the_project_time_zone(settings, zone, now, granted_month):
+    settings.TIME_ZONE = zone
+    customer = make_customer(tier="GOLD")
+    summary = reset_quotas(now=now)
+    assert [month["period"] for month in summary["reset"]] == [granted_month]
+    grant = LedgerEntry.objects.get(customer=customer, kind="grant")
+    assert (grant.period, grant.credits) == (granted_month, 5)
+
+
+def test_the_reset_schedule_runs_on_the_1st_at_midnight_in_shanghai(settings, monkeypatch):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    # django-q2 copies TIME_ZONE once, at import, into the zone it evaluates cron in.
+    monkeypatch.setattr(Conf, "TIME_ZONE", settings.TIME_ZONE)
+    sync_schedules()
+    schedule = Schedule.objects.get(name=NAME_PREFIX + "reset_quotas")
+    # One minute before midnight on 31 December in Shanghai (15:59 UTC).
+    with time_machine.travel(shanghai(2026, 12, 31, 23, 59), tick=False):
+        next_run = schedule.calculate_next_run()
+    assert next_run.astimezone(SHANGHAI) == shanghai(2027, 1, 1, 0, 0)
+    assert next_run.astimezone(dt.UTC) == dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC)
 
 
 def test_reset_command(capsys):
@@ -316,8 +563,6 @@ def test_reset_command(capsys):
 
 
 def test_reset_command_refuses_a_bad_period():
-    from django.core.management import CommandError
-
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("reset_quotas", "--period=December")
 
@@ -325,14 +570,34 @@ def test_reset_command_refuses_a_bad_period():
 @requires_postgres
 @transactional
 def test_fifty_concurrent_urgent_requests_spend_exactly_five_credits():
+    """40 submissions without and 10 with a confirmed payment race for 5 credits: 5 get
+    a credit, the confirmed ones left without one are charged, the others refused."""
     customer = gold_with_quota(5)
-    outcomes = run_concurrently([lambda: urgent(customer)] * 50)
+    confirmed = [True] * 10 + [False] * 40
+    outcomes = run_concurrently(
+        [lambda pay=pay: urgent(customer, pay_confirmed=pay) for pay in confirmed]
+    )
     accepted = [o for o in outcomes if isinstance(o, Ticket)]
     refused = [o.eligibility for o in outcomes if isinstance(o, NotEligible)]
     assert len(accepted) + len(refused) == 50  # nothing else went wrong
-    assert (len(accepted), len(refused)) == (5, 45)
+    on_credit = [t for t in accepted if t.quota_source == "included"]
+    charged = [t for t in accepted if t.quota_source == "pay_per_use"]
+    assert len(on_credit) == 5
+    assert len(on_credit) + len(charged) == len(accepted)
+    confirmed_on_credit = sum(
+        1 for pay, o in zip(confirmed, outcomes, strict=True) if pay and o in on_credit
+    )
+    # Every confirmed submission is accepted; those beyond the quota, and only they, pay.
+    assert all(isinstance(o, Ticket) for pay, o in zip(confirmed, outcomes, strict=True) if pay)
+    assert len(charged) == 10 - confirmed_on_credit
+    assert len(refused) == 40 - (5 - confirmed_on_credit)
     assert all(result.options for result in refused)
+    charges = LedgerEntry.objects.filter(kind="charge")
+    assert sorted(charges.values_list("request_reference", flat=True)) == sorted(
+        t.reference for t in charged
+    )
+    assert set(charges.values_list("amount", flat=True)) <= {Decimal("300")}
     assert Balance.objects.get(customer=customer, source="included").remaining == 0
-    assert Ticket.objects.count() == 5
+    assert Ticket.objects.count() == len(accepted)
     assert LedgerEntry.objects.filter(kind="consume").count() == 5
     assert_ledger_matches_balances(customer)

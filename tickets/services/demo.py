@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quotas.models import Customer, PortalUser, Tier
-from quotas.services import reset_quotas
+from quotas.services import grant_current_month, reset_quotas
 from staffing.models import Agent, Lane, Shift, Skill
 from staffing.service_hours import ServiceHours, load_service_hours
 
@@ -302,6 +302,9 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
     password_hash = make_password(DEMO_PASSWORD)
     agents, customers = _ensure_people(password_hash)
     reset_quotas()  # this month's included urgent quota for the demo customers
+    for customer in customers:
+        # Customers added after this month's reset ran (a re-seed) get theirs too.
+        grant_current_month(customer=customer)
     summary = DemoSummary(
         users=User.objects.count(),
         customers=len(customers),

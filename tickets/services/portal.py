@@ -2,21 +2,33 @@
 queue status, replies while the desk waits on them, and satisfaction ratings."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from quotas.models import Customer, Level
+from quotas.models import Customer, Level, Source
+from quotas.services import (
+    URGENT_LEVELS,
+    Eligibility,
+    balances_of,
+    check_eligibility,
+    first_day_of_next_month,
+    hold_price,
+    used_this_month,
+)
 from staffing.models import Lane
 
 from ..models import Satisfaction, Ticket
 from .errors import TicketError
-from .intake import lane_for
+from .intake import lane_for, submit_request
 
 # Throughput is measured over this window: long enough to be stable, short enough to
 # follow today's staffing.
@@ -29,6 +41,64 @@ def customer_of(user: AbstractBaseUser) -> Customer:
     if customer is None:
         raise Http404
     return customer
+
+
+@dataclass(frozen=True)
+class QuotaCard:
+    balances: list[tuple[str, int]]
+    unlimited: bool
+    used: int
+    next_reset: date
+
+
+def quota_card(*, customer: Customer, now: datetime) -> QuotaCard:
+    """Remaining credits by source, used this month and the next reset (portal pages)."""
+    return QuotaCard(
+        balances=[(str(Source(s).label), n) for s, n in balances_of(customer=customer).items()],
+        unlimited=customer.tier.has_unlimited_quota,
+        used=used_this_month(customer=customer, now=now),
+        next_reset=first_day_of_next_month(now=now),
+    )
+
+
+def eligibility_by_level(*, customer: Customer) -> list[tuple[str, Eligibility]]:
+    """What filing at each urgent level would mean now; the balances are read once."""
+    balances = balances_of(customer=customer)
+    return [
+        (level, check_eligibility(customer=customer, requested_level=level, balances=balances))
+        for level in URGENT_LEVELS
+    ]
+
+
+@transaction.atomic
+def submit_from_portal(
+    *,
+    customer: Customer,
+    submitted_by: User,
+    title: str,
+    description: str,
+    impact_scope: int,
+    time_window_hours: Decimal,
+    difficulty: int,
+    requested_level: str,
+    pay_confirmed: bool,
+    confirmed_price: Decimal,
+) -> Ticket:
+    """File the customer's request. A pay-per-use confirmation holds for the price the
+    form stated: if it changed meanwhile, NotEligible and nothing is written."""
+    if pay_confirmed:
+        hold_price(customer=customer, confirmed_price=confirmed_price)
+    return submit_request(
+        customer=customer,
+        submitted_by=submitted_by,
+        title=title,
+        description=description,
+        impact_scope=impact_scope,
+        time_window_hours=time_window_hours,
+        difficulty=difficulty,
+        requested_level=requested_level,
+        pay_confirmed=pay_confirmed,
+    )
 
 
 def with_queue_position(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -61,11 +131,45 @@ def throughput_per_hour(*, now: datetime) -> dict[str, float]:
     return {lane: counts.get(lane, 0) / hours for lane in Lane.values}
 
 
-def estimated_wait(position: int, per_hour: float) -> timedelta | None:
+def estimated_wait(*, position: int, per_hour: float) -> timedelta | None:
     """Time until `position` requests ahead are taken at the recent rate; None if idle."""
     if per_hour <= 0:
         return None
     return timedelta(hours=position / per_hour)
+
+
+class _WithAhead(Protocol):
+    """A Ticket annotated by `with_queue_position`."""
+
+    ahead: int
+
+
+@dataclass(frozen=True)
+class QueuedRequest:
+    ticket: Ticket
+    position: int | None  # None once an agent has it
+    eta: timedelta | None  # None once an agent has it, or when the lane was idle lately
+
+
+def open_requests_in_queue(*, customer: Customer, now: datetime) -> list[QueuedRequest]:
+    """The customer's open requests, most urgent first, each with its place among the
+    requests waiting for an agent in its lane and the wait at the lane's recent
+    throughput (the method /status/ explains)."""
+    tickets = with_queue_position(customer.tickets.open().select_related("category")).order_by(
+        "level", "handling_due"
+    )
+    rates = throughput_per_hour(now=now)
+    rows = []
+    for ticket in tickets:
+        waiting = ticket.status == Ticket.Status.QUEUED and ticket.assignee_id is None
+        position = cast(_WithAhead, ticket).ahead + 1 if waiting else None
+        eta = (
+            estimated_wait(position=position, per_hour=rates[ticket.lane])
+            if position is not None
+            else None
+        )
+        rows.append(QueuedRequest(ticket=ticket, position=position, eta=eta))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -91,7 +195,11 @@ def queue_status(*, now: datetime) -> list[LevelStatus]:
         lane = lane_for(level)
         urgent_ahead = ahead if lane == Lane.URGENT else waiting.get(level, 0)
         rows.append(
-            LevelStatus(level, waiting.get(level, 0), estimated_wait(urgent_ahead, rates[lane]))
+            LevelStatus(
+                level,
+                waiting.get(level, 0),
+                estimated_wait(position=urgent_ahead, per_hour=rates[lane]),
+            )
         )
     return rows
 

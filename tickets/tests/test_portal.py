@@ -1,12 +1,16 @@
 """The customer portal: own account only, quota, submitting, replies, ratings, status."""
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import make_customer, make_request
-from quotas.models import Balance
+from quotas.models import Balance, LedgerEntry, Tier
 from quotas.services import reset_quotas
 from tickets.models import Satisfaction, Ticket, TicketEvent
 from tickets.services import workflow
@@ -20,6 +24,8 @@ FORM = {
     "time_window_hours": "2",
     "difficulty": "2",
     "requested_level": "P1",
+    # The price the page stated; it only counts when pay_confirmed is ticked.
+    "confirmed_price": "0",
 }
 
 
@@ -31,10 +37,28 @@ def account_a(customer_a, customer_a_user):
 
 @pytest.fixture
 def request_of_a(account_a, customer_a_user):
-    return make_request(customer=account_a, submitted_by=customer_a_user, title="Secret A issue")
+    """An urgent request of A's, so A's ledger has rows naming it."""
+    ticket = make_request(
+        customer=account_a,
+        submitted_by=customer_a_user,
+        title="Secret A issue",
+        requested_level="P1",
+        impact_scope=40,
+        time_window_hours=2,
+        difficulty=2,
+    )
+    assert LedgerEntry.objects.filter(request_reference=ticket.reference).exists()
+    return ticket
 
 
 PORTAL_PAGES = ["/portal/", "/portal/quota/", "/portal/requests/new/", "/portal/guide/"]
+
+
+def card_figures(page: str) -> tuple[list[str], str]:
+    """The quota card's remaining credits and its "used this month" figure."""
+    remaining = re.findall(r'class="quota-remaining">(\d+)<', page)
+    (used,) = re.findall(r"Used this month: (\d+)", page)
+    return remaining, used
 
 
 @pytest.mark.parametrize("url", PORTAL_PAGES)
@@ -73,6 +97,46 @@ def test_another_account_sees_none_of_a_data(client, request_of_a, customer_b_us
     assert "Account A" not in page
 
 
+def test_the_quota_page_shows_the_own_ledger_and_card_only(
+    client, request_of_a, customer_a_user, customer_b_user
+):
+    client.force_login(customer_a_user)
+    page_a = client.get("/portal/quota/").content.decode()
+    assert request_of_a.reference in page_a  # A's consume entry
+    assert card_figures(page_a) == (["4", "0", "0"], "1")
+    client.force_login(customer_b_user)
+    page_b = client.get("/portal/quota/").content.decode()
+    assert request_of_a.reference not in page_b
+    assert card_figures(page_b) == (["0", "0", "0"], "0")
+    assert "No quota movements yet." in page_b
+    assert card_figures(client.get("/portal/").content.decode()) == (["0", "0", "0"], "0")
+
+
+def test_the_status_page_shows_no_account_data(
+    client, request_of_a, customer_a_user, customer_b_user
+):
+    for user in (customer_a_user, customer_b_user):
+        client.force_login(user)
+        page = client.get("/status/").content.decode()
+        for private in (request_of_a.reference, "Secret A issue", "Account A", "Account B"):
+            assert private not in page
+        assert 'id="quota-card"' not in page
+
+
+def test_another_account_cannot_reply_to_or_rate_a_request_of_a(
+    client, request_of_a, customer_b_user, supervisor_user
+):
+    Ticket.objects.filter(pk=request_of_a.pk).update(status="in_progress")
+    workflow.wait_on_customer(ticket=request_of_a, actor=supervisor_user)
+    client.force_login(customer_b_user)
+    base = f"/portal/requests/{request_of_a.reference}/"
+    assert client.post(base + "reply/", {"body": "not mine"}).status_code == 404
+    Ticket.objects.filter(pk=request_of_a.pk).update(status="resolved")
+    assert client.post(base + "rate/", {"score": "1"}).status_code == 404
+    assert not request_of_a.events.filter(kind=TicketEvent.Kind.CUSTOMER_REPLY).exists()
+    assert not Satisfaction.objects.exists()
+
+
 def test_home_shows_quota_and_open_requests_with_position_and_eta(
     client, account_a, customer_a_user
 ):
@@ -90,11 +154,11 @@ def test_home_shows_quota_and_open_requests_with_position_and_eta(
     response = client.get("/portal/")
     page = response.content.decode()
     assert mine.reference in page
-    (row,) = [t for t in response.context["requests"] if t.pk == mine.pk]
+    (row,) = [r for r in response.context["requests"] if r.ticket.pk == mine.pk]
     assert row.position == 2
     assert row.eta == dt.timedelta(hours=24)
     assert "Used this month: 1" in page
-    assert [n for _, n in response.context["balances"]] == [4, 0, 0]
+    assert [n for _, n in response.context["card"].balances] == [4, 0, 0]
 
 
 def test_submitting_an_urgent_request_spends_a_credit(client, account_a, customer_a_user):
@@ -122,8 +186,36 @@ def test_a_customer_without_credit_sees_the_options(client, customer_b, customer
     assert "Pay ¥800" in page
     assert "Upgrade to Silver" in page
     assert not Ticket.objects.exists()
-    client.post("/portal/requests/new/", {**FORM, "pay_confirmed": "on"})
+    client.post(
+        "/portal/requests/new/", {**FORM, "pay_confirmed": "on", "confirmed_price": "800.00"}
+    )
     assert Ticket.objects.get().quota_source == "pay_per_use"
+
+
+def test_the_pay_checkbox_states_the_price_and_posts_it(client, customer_b, customer_b_user):
+    client.force_login(customer_b_user)
+    response = client.get("/portal/requests/new/")
+    page = response.content.decode()
+    assert "Pay ¥800.00 for this request if I have no urgent credit left" in page
+    assert re.search(r'name="confirmed_price" value="800.00"', page)
+
+
+def test_a_price_changed_since_the_page_was_shown_is_refused(client, customer_b, customer_b_user):
+    client.force_login(customer_b_user)
+    Tier.objects.filter(code="STANDARD").update(extra_request_price=Decimal("900"))
+    confirmed = {**FORM, "pay_confirmed": "on", "confirmed_price": "800.00"}
+    response = client.post("/portal/requests/new/", confirmed)
+    page = response.content.decode()
+    assert "now ¥900.00, not the ¥800.00 you confirmed" in page
+    assert 'data-option="pay"' in page
+    assert (Ticket.objects.count(), LedgerEntry.objects.count()) == (0, 0)
+    # Shown again, the form states today's price, so the customer can confirm it.
+    assert re.search(r'name="confirmed_price" value="900.00"', page)
+    assert "Pay ¥900.00 for this request" in page
+    client.post("/portal/requests/new/", {**confirmed, "confirmed_price": "900.00"})
+    ticket = Ticket.objects.get()
+    charge = LedgerEntry.objects.get(kind="charge", request_reference=ticket.reference)
+    assert charge.amount == Decimal("900")
 
 
 def test_a_level_above_the_tier_is_refused_with_upgrade_and_regular(
@@ -131,7 +223,8 @@ def test_a_level_above_the_tier_is_refused_with_upgrade_and_regular(
 ):
     client.force_login(customer_b_user)
     page = client.post(
-        "/portal/requests/new/", {**FORM, "requested_level": "P0", "pay_confirmed": "on"}
+        "/portal/requests/new/",
+        {**FORM, "requested_level": "P0", "pay_confirmed": "on", "confirmed_price": "800.00"},
     ).content.decode()
     assert "can request at most P1" in page
     assert 'data-option="upgrade"' in page
@@ -205,3 +298,20 @@ def test_guide_in_both_languages(client, customer_a_user, account_a):
     assert "Good urgent requests" in client.get("/portal/guide/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/portal/guide/"})
     assert "Good urgent requests" not in client.get("/portal/guide/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/portal/", "/portal/quota/", "/portal/requests/new/"])
+def test_portal_pages_cost_the_same_queries_whatever_the_requests(
+    client, account_a, customer_a_user, url
+):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    client.force_login(customer_a_user)
+    make_request(customer=account_a, requested_level="P1", impact_scope=40)
+    one = queries()
+    for _ in range(3):
+        make_request(customer=account_a, requested_level="P1", impact_scope=40)
+    assert queries() == one
