@@ -3,11 +3,14 @@
 Each job is a function in an app's tasks.py and also a management command (SPEC 6).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django_q.models import Schedule
+
+from tickets.services.policy import rescore_minutes
 
 # Our schedules carry this prefix so a sync can remove the ones dropped from the list
 # without touching schedules someone added by hand in the admin.
@@ -18,7 +21,8 @@ NAME_PREFIX = "expedite:"
 class Job:
     name: str
     func: str
-    minutes: int | None = None
+    # A callable is read at sync time: the re-score interval is a policy setting.
+    minutes: int | Callable[[], int] | None = None
     cron: str | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
 
@@ -30,12 +34,13 @@ class Job:
         if self.cron:
             timing = {"schedule_type": Schedule.CRON, "cron": self.cron, "minutes": None}
         else:
-            timing = {"schedule_type": Schedule.MINUTES, "minutes": self.minutes, "cron": None}
+            minutes = self.minutes() if callable(self.minutes) else self.minutes
+            timing = {"schedule_type": Schedule.MINUTES, "minutes": minutes, "cron": None}
         return {"func": self.func, "kwargs": self.kwargs, "repeats": -1, **timing}
 
 
 JOBS: list[Job] = [
-    Job(name="rescore_tickets", func="tickets.tasks.rescore_tickets", minutes=30),
+    Job(name="rescore_tickets", func="tickets.tasks.rescore_tickets", minutes=rescore_minutes),
     Job(name="escalate_tickets", func="tickets.tasks.escalate_tickets", minutes=5),
     Job(name="rebalance_lanes", func="tickets.tasks.rebalance_lanes", minutes=5),
     Job(name="snapshot_metrics", func="monitoring.tasks.snapshot_metrics", minutes=5),

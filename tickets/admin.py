@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +61,8 @@ class ResponseTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(PriorityPolicy)
 class PriorityPolicyAdmin(admin.ModelAdmin):
-    """Saving any policy publishes the edited values as a new version; history is kept."""
+    """Saving the newest policy publishes the edited values as a new version; older
+    versions are history, shown read-only (editing one would publish stale values)."""
 
     list_display = [
         "version",
@@ -112,6 +114,7 @@ class PriorityPolicyAdmin(admin.ModelAdmin):
                     "rescore_interval_minutes",
                     "escalation_interval_minutes",
                     "warning_ratio",
+                    "due_ratio",
                     "reopen_period_days",
                 ],
             },
@@ -120,6 +123,13 @@ class PriorityPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PriorityPolicy | None = None
+    ) -> bool:
+        if obj is not None and obj.pk != PriorityPolicy.objects.active().pk:
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change) -> None:
         publish_policy(policy=obj, user=request.user)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import Range
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +114,9 @@ class ResponseTemplate(models.Model):
         return f"{self.category.code}/{self.kind}/{self.language}"
 
 
+WEIGHT_TOLERANCE = Decimal("0.000001")
+
+
 class PriorityPolicyQuerySet(models.QuerySet["PriorityPolicy"]):
     def active(self) -> "PriorityPolicy":
         """The newest version is the active one; older versions are history."""
@@ -173,7 +177,17 @@ class PriorityPolicy(models.Model):
         _("pre-breach warning at (share of target)"),
         max_digits=4,
         decimal_places=3,
-        help_text=_("A request is at risk from this share of a target; breached at 100 %."),
+        help_text=_("A request is at risk from this share of a target."),
+    )
+    due_ratio = models.DecimalField(
+        _("due warning at (share of target)"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal(1),
+        help_text=_(
+            "A request is due from this share of a target (at most 1); it is breached once "
+            "the target itself has passed."
+        ),
     )
     reopen_period_days = models.PositiveSmallIntegerField(_("reopen allowed for (days)"))
 
@@ -197,6 +211,46 @@ class PriorityPolicy(models.Model):
                 ),
                 name="policy_scales_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    weight_impact__gte=0,
+                    weight_impact__lte=1,
+                    weight_time__gte=0,
+                    weight_time__lte=1,
+                    weight_customer__gte=0,
+                    weight_customer__lte=1,
+                    weight_difficulty__gte=0,
+                    weight_difficulty__lte=1,
+                ),
+                name="policy_weights_unit_range",
+            ),
+            # clean()'s tolerance, plus a tenth of it: SQLite adds the weights as floats,
+            # and 0.299999 + 0.3 + 0.2 + 0.2 comes out a hair below 0.999999 there.
+            models.CheckConstraint(
+                condition=Q(
+                    Range(
+                        F("weight_impact")
+                        + F("weight_time")
+                        + F("weight_customer")
+                        + F("weight_difficulty"),
+                        (
+                            Decimal(1) - WEIGHT_TOLERANCE * Decimal("1.1"),
+                            Decimal(1) + WEIGHT_TOLERANCE * Decimal("1.1"),
+                        ),
+                    )
+                ),
+                name="policy_weights_sum_to_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(strategic_partner_score__gte=0, strategic_partner_score__lte=1),
+                name="policy_strategic_partner_unit_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(warning_ratio__gt=0)
+                & Q(warning_ratio__lt=F("due_ratio"))
+                & Q(due_ratio__lte=1),
+                name="policy_warning_ratios_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,7 +268,10 @@ class PriorityPolicy(models.Model):
         for name, weight in zip(self.WEIGHT_FIELDS, weights, strict=True):
             if weight is not None and not Decimal(0) <= weight <= Decimal(1):
                 add(name, _("Each weight must be between 0 and 1."))
-        if all(w is not None for w in weights) and abs(sum(weights) - Decimal(1)) > Decimal("1e-6"):
+        if (
+            all(w is not None for w in weights)
+            and abs(sum(weights) - Decimal(1)) > WEIGHT_TOLERANCE
+        ):
             add(
                 "weight_impact",
                 _("The four weights must add up to 1 (they add up to %(total)s).")
@@ -244,9 +301,13 @@ class PriorityPolicy(models.Model):
         sp = self.strategic_partner_score
         if sp is not None and not Decimal(0) <= sp <= Decimal(1):
             add("strategic_partner_score", _("The score must be between 0 and 1."))
-        warning = self.warning_ratio
+        warning, due = self.warning_ratio, self.due_ratio
         if warning is not None and not Decimal(0) < warning < Decimal(1):
             add("warning_ratio", _("The warning share must be between 0 and 1 (exclusive)."))
+        if due is not None and not Decimal(0) < due <= Decimal(1):
+            add("due_ratio", _("The due share must be greater than 0 and at most 1."))
+        if warning is not None and due is not None and not warning < due:
+            add("due_ratio", _("The due share must be above the warning share."))
         if errors:
             raise ValidationError(errors)
 
@@ -283,6 +344,7 @@ class Ticket(models.Model):
     class SlaState(models.TextChoices):
         OK = "ok", _("On track")
         WARNING = "warning", _("At risk")
+        DUE = "due", _("Due")
         BREACHED = "breached", _("Breached")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -385,6 +447,12 @@ class Ticket(models.Model):
     handling_due = models.DateTimeField(_("handling due"))
     first_response_warn_at = models.DateTimeField(_("first response at risk from"))
     handling_warn_at = models.DateTimeField(_("handling at risk from"))
+    # When each clock reaches the policy's due share; empty means at the due time itself
+    # (rows written before the setting existed, and builders that leave it out).
+    first_response_due_warn_at = models.DateTimeField(
+        _("first response due from"), null=True, blank=True
+    )
+    handling_due_warn_at = models.DateTimeField(_("handling due from"), null=True, blank=True)
     # When the aging rule next raises the level if nobody has answered (service hours).
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)

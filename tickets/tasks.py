@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from typing import Any
 
-from .services import notifications
+from .services import notifications, sla_notifications
 from .services.lanes import rebalance
 from .services.priority import escalate_waiting_tickets, rescore_open_tickets
 
@@ -22,3 +22,7 @@ def rebalance_lanes() -> dict[str, Any]:
 
 def send_ticket_email(kind: str, ticket_id: int, details: dict[str, str]) -> int:
     return notifications.send_ticket_email(kind, ticket_id, details)
+
+
+def send_sla_warnings(state: str, ticket_ids: list[int]) -> int:
+    return sla_notifications.send_sla_warnings(state, ticket_ids)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from quotas.models import Level, Tier
+from quotas.services import NotEligible
 from staffing.models import Agent
 
 from .filters import QueueFilter
@@ -27,11 +28,13 @@ from .forms import (
     OverrideForm,
     ReasonForm,
     ReassignForm,
+    StaffRequestForm,
 )
 from .models import Category, ResponseTemplate, Ticket
 from .services import workflow
 from .services.categorise import recategorise
 from .services.errors import TicketError
+from .services.intake import submit_request
 from .services.notifications import response_template
 from .services.priority import clear_override, override_level
 from .services.scoring import explain_level
@@ -74,7 +77,7 @@ def _board(request: HttpRequest) -> dict[str, object]:
     # A handful of rows each, read once for the filters and the rows alike: two joins
     # fewer in the row query saved PostgreSQL's planner 1.5 ms of its 2.5.
     categories = {category.pk: category.display_name for category in Category.objects.all()}
-    tiers = dict(Tier.objects.values_list("pk", "name"))
+    tiers = {pk: str(Tier.Code(code).label) for pk, code in Tier.objects.values_list("pk", "code")}
     board_filter = QueueFilter(
         request.GET or None,
         queryset=Ticket.objects.open(),
@@ -135,6 +138,35 @@ def claim(request: HttpRequest) -> HttpResponse:
         return redirect("tickets:queue")
     messages.success(request, _("You claimed %(reference)s.") % {"reference": ticket.reference})
     return redirect("tickets:detail", reference=ticket.reference)
+
+
+@permission_required("tickets.work_queue", raise_exception=True)
+def new_request(request: HttpRequest) -> HttpResponse:
+    """File a request for a customer, through the same intake as the portal."""
+    form = StaffRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = submit_request(
+                customer=data["customer"],
+                title=data["title"],
+                description=data["description"],
+                impact_scope=data["impact_scope"],
+                time_window_hours=data["time_window_hours"],
+                difficulty=data["difficulty"],
+                requested_level=data["requested_level"],
+                submitted_by=request.user,
+            )
+        except TicketError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except NotEligible as error:
+            form.add_error("requested_level", error.eligibility.reason)
+        else:
+            messages.success(
+                request, _("Request %(reference)s filed.") % {"reference": ticket.reference}
+            )
+            return redirect("tickets:detail", reference=ticket.reference)
+    return render(request, "tickets/new_request.html", {"form": form})
 
 
 def _ticket_for_staff(reference: str) -> Ticket:

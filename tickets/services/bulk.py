@@ -1,10 +1,13 @@
-"""Writing many rows fast: one prepared executemany instead of Django's bulk helpers.
+"""Writing many rows fast, without Django's bulk helpers.
 
 bulk_create and bulk_update spend most of their time compiling SQL in Python (bulk_update
-builds a CASE branch per row and field: 80 % of a 10,000-request re-score). A prepared
-statement run with executemany sends the same rows several times faster, in one call.
+builds a CASE branch per row and field: 80 % of a 10,000-request re-score). Inserts go as
+one prepared executemany; updates as one `UPDATE ... FROM (VALUES ...)` statement per
+batch of rows (SQLite >= 3.33 and PostgreSQL both take it), so a batch of a thousand
+requests is one statement, not a thousand.
 """
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from functools import partial
 from operator import attrgetter
@@ -99,24 +102,54 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
         cursor.executemany(sql, rows)
 
 
-def update_rows(model: type[models.Model], objs: list[Any], fields: list[str]) -> None:
-    """Write `fields` of already loaded rows back, as bulk_update would, in one call."""
+# Bound parameters per statement: PostgreSQL's protocol allows 65,535.
+POSTGRES_MAX_PARAMS = 65_535
+
+
+def _max_params(connection: Any) -> int:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return POSTGRES_MAX_PARAMS
+
+
+def update_rows(model: type[models.Model], objs: list[Any], fields: list[str]) -> int:
+    """Write `fields` of already loaded rows back, as bulk_update would: one UPDATE joined
+    to a VALUES list per batch of rows (one batch unless the rows need more parameters
+    than the database takes in one statement). Returns the number of statements run."""
     if not objs:
-        return
+        return 0
     meta = model._meta
     by_name = {field.name: field for field in meta.concrete_fields}
-    columns = [by_name[name] for name in fields]
+    columns = [meta.pk, *[by_name[name] for name in fields]]
     connection = _connection()
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in columns),
-        quote(meta.pk.column),
+    if connection.vendor == "postgresql":
+        # VALUES has no column types of its own: without casts PostgreSQL reads the
+        # parameters as text, which a timestamp or numeric column will not take.
+        row_sql = "({})".format(
+            ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in columns)
+        )
+    else:
+        row_sql = "({})".format(", ".join(["%s"] * len(columns)))
+    # A VALUES list names its columns column1, column2, ... on both databases.
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.column{position}"
+        for position, field in enumerate(columns[1:], start=2)
     )
+    table = quote(meta.db_table)
     values = _row_values(columns, connection)
-    rows = [[*values(obj), obj.pk] for obj in objs]
+    per_statement = max(_max_params(connection) // len(columns), 1)
+    statements = 0
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start : start + per_statement]
+            sql = "UPDATE {} SET {} FROM (VALUES {}) AS v WHERE {}.{} = v.column1".format(
+                table, assignments, ", ".join([row_sql] * len(chunk)), table, quote(meta.pk.column)
+            )
+            cursor.execute(sql, [value for obj in chunk for value in values(obj)])
+            statements += 1
+    return statements
 
 
 def reset_sequences(model_list: list[type[models.Model]]) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ..models import Category, ChecklistItem, Ticket, TicketEvent
 from .audit import build_event
 from .errors import TicketError
+from .locking import load_for_update
 
 
 def _keywords(text: str) -> list[str]:
@@ -66,7 +67,7 @@ def instantiate_checklist(ticket: Ticket, category: Category) -> list[ChecklistI
 @transaction.atomic
 def recategorise(*, ticket: Ticket, category: Category, actor: User) -> Ticket:
     """Move a request to another category; unticked checklist items follow the new one."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = load_for_update(ticket)
     if not ticket.is_open:
         raise TicketError(_("Only open requests can be re-categorised."))
     if ticket.category_id == category.pk:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quotas.models import Customer, Level
-from quotas.services import NotEligible, check_eligibility, consume_credit
+from quotas.services import URGENT_LEVELS, NotEligible, check_eligibility, consume_credit
 from staffing.models import Lane
 from staffing.service_hours import ServiceHours
 from staffing.services import reserve_agent
@@ -23,7 +23,7 @@ from .categorise import categorise, instantiate_checklist
 from .errors import TicketError
 from .notifications import response_template
 from .policy import active_policy
-from .scoring import compute_score, customer_score_for, resolve_level
+from .scoring import compute_score, customer_score_for, level_cap, resolve_level
 from .sla import hours_to_timedelta, sla_times
 
 TITLE_MAX = 200
@@ -156,6 +156,12 @@ def submit_request(
     """Validate, check the urgent quota, categorise, score, cap, route, set the clocks,
     consume the credit, audit and acknowledge; all or nothing.
 
+    The score's level is capped at the least urgent of the tier's highest requestable
+    level and `requested_level` (an empty one, the desk filing without a customer's ask,
+    is capped by the tier alone). A credit is spent only when the customer asked for an
+    urgent level and the request comes out urgent: one asked urgent that scores P3 costs
+    nothing (it still counts as false-urgent).
+
     Raises TicketError for bad input and quotas' NotEligible (with the customer's
     options) when an urgent request has no credit and no confirmed payment.
     """
@@ -185,12 +191,8 @@ def submit_request(
         customer_score=customer_score_for(customer=customer, policy=policy),
         difficulty=data.difficulty,
     )
-    level = resolve_level(
-        score_level=score.level,
-        cap=tier.max_requestable_level,
-        escalated_level="",
-        override_level="",
-    )
+    cap = level_cap(tier_cap=tier.max_requestable_level, requested_level=data.requested_level)
+    level = resolve_level(score_level=score.level, cap=cap, escalated_level="", override_level="")
     hours = ServiceHours.for_calendar(tier.calendar)
     lane = lane_for(level)
     assignee = reserve_agent(lane=lane, skill_id=category.skill_id, now=now)
@@ -230,13 +232,14 @@ def submit_request(
         commitment_hours=tier.response_commitment_hours,
     ).apply_to(ticket)
     _insert_with_unique_reference(ticket)
-    ticket.quota_source = consume_credit(
-        customer=customer,
-        requested_level=data.requested_level,
-        reference=ticket.reference,
-        pay_confirmed=pay_confirmed,
-        now=now,
-    )
+    if data.requested_level in URGENT_LEVELS and level in URGENT_LEVELS:
+        ticket.quota_source = consume_credit(
+            customer=customer,
+            requested_level=data.requested_level,
+            reference=ticket.reference,
+            pay_confirmed=pay_confirmed,
+            now=now,
+        )
     if ticket.quota_source:
         ticket.save(update_fields=["quota_source"])
     ChecklistItem.objects.bulk_create(instantiate_checklist(ticket, category))
@@ -244,11 +247,16 @@ def submit_request(
         "score": score.total.normalize(),
         "version": policy.version,
     }
-    if level != score.level:
+    if level != score.level and cap == tier.max_requestable_level:
         reason += "; " + _("%(level)s capped at %(cap)s for tier %(tier)s") % {
             "level": score.level,
             "cap": level,
-            "tier": tier.name,
+            "tier": tier.get_code_display(),
+        }
+    elif level != score.level:
+        reason += "; " + _("%(level)s capped at %(cap)s, the level asked for") % {
+            "level": score.level,
+            "cap": level,
         }
     acknowledgement = response_template(
         ticket, kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT, language=customer.language

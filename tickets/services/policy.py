@@ -3,8 +3,11 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
+from django_q.models import Schedule
 
 from ..models import PriorityPolicy
+
+RESCORE_TASK = "tickets.tasks.rescore_tickets"
 
 
 def active_policy() -> PriorityPolicy:
@@ -26,4 +29,23 @@ def publish_policy(*, policy: PriorityPolicy, user: User | None) -> PriorityPoli
     policy.version = latest + 1
     policy.created_by = user if user is not None and user.is_authenticated else None
     policy.save(force_insert=True)
+    # The re-score interval is a policy setting (SPEC 1): the schedule follows it.
+    transaction.on_commit(sync_rescore_schedule)
     return policy
+
+
+def rescore_minutes() -> int:
+    """Minutes between re-score runs, from the active policy; expedite_site/schedules.py
+    declares the job with it, so a later sync_schedules agrees with the policy."""
+    return active_policy().rescore_interval_minutes
+
+
+def sync_rescore_schedule() -> int:
+    """Set every schedule of the re-score task to the active policy's interval; returns
+    how many schedules changed. A schedule not yet created is left to sync_schedules."""
+    minutes = rescore_minutes()
+    return (
+        Schedule.objects.filter(func=RESCORE_TASK, schedule_type=Schedule.MINUTES)
+        .exclude(minutes=minutes)
+        .update(minutes=minutes)
+    )

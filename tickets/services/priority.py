@@ -1,12 +1,17 @@
 """Keeping levels right over time: re-scoring, aging escalation and supervisor overrides.
 
 The jobs are set-based: each batch of requests costs a fixed number of queries (one locked
-read, one bulk update, one bulk insert of events) whatever its size. Rows are locked with
-SKIP LOCKED, so two copies of a job running at once never process the same request, and a
-second run finds nothing left to change: running a job twice gives the result of once.
+read, one UPDATE statement, one bulk insert of events) whatever its size. Rows are locked
+with SKIP LOCKED, so two copies of a job running at once never process the same request,
+and a second run finds nothing left to change: running a job twice gives the result of
+once.
+
+A level change recomputes the handling clock with the request's own policy version: the
+version that produced its score (re-scoring moves a request to the active version first).
+Targets therefore change with a policy only from the next re-score, like scores do.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,17 +26,25 @@ from quotas.models import Level
 from quotas.services import refund_credit
 from staffing.service_hours import ServiceHours, load_service_hours
 
-from ..models import PriorityPolicy, Ticket, TicketEvent
+from ..models import Ticket, TicketEvent
 from .audit import build_event
 from .bulk import update_rows
 from .errors import TicketError
 from .intake import lane_for
+from .locking import load_for_update
 from .policy import active_policy
-from .scoring import compute_score, customer_score_for, level_for, one_level_up, resolve_level
-from .sla import hours_to_timedelta, refresh_sla_states, sla_times
+from .scoring import (
+    cap_for,
+    compute_score,
+    customer_score_for,
+    level_for,
+    one_level_up,
+    resolve_level,
+)
+from .sla import HANDLING_FIELDS, hours_to_timedelta, refresh_sla_states, sla_times
 
 BATCH_SIZE = 1000
-LEVEL_FIELDS = ["level", "lane", "handling_due", "handling_warn_at"]
+LEVEL_FIELDS = ["level", "lane", *HANDLING_FIELDS]
 SCORE_FIELDS = [
     "score",
     "impact_score",
@@ -49,17 +62,23 @@ class JobSummary:
     changed: int = 0
     level_changes: int = 0
     events: int = 0
+    batches: int = 0
+    # UPDATE statements the batches ran (the bench divides it by the requests).
+    statements: int = 0
     sla: dict[str, int] = field(default_factory=dict)
 
 
 class LevelKeeper:
-    """Applies a new level to loaded requests: lane, handling clock and audit events."""
+    """Applies a new level to loaded requests: lane, handling clock and audit events.
 
-    def __init__(self, *, policy: PriorityPolicy, now: datetime) -> None:
-        self.policy = policy
+    Each request's handling target comes from its own policy version (`ticket.policy`).
+    """
+
+    def __init__(self, *, now: datetime, hours: dict[int, ServiceHours] | None = None) -> None:
         self.now = now
         self.events: list[TicketEvent] = []
-        self._hours: dict[int, ServiceHours] = {}
+        # Calendars by id, shared by a job's batches so each is read once per run.
+        self._hours: dict[int, ServiceHours] = {} if hours is None else hours
 
     def hours_for(self, ticket: Ticket) -> ServiceHours:
         calendar_id = ticket.customer.tier.calendar_id
@@ -95,13 +114,14 @@ class LevelKeeper:
                 created_at=ticket.created_at,
                 paused=ticket.paused_service,
                 level=level,
-                policy=self.policy,
+                policy=ticket.policy,
                 commitment_hours=ticket.customer.tier.response_commitment_hours,
             )
             # A new level recomputes the handling target from creation: the clock
             # never restarts.
             ticket.handling_due = times.handling_due
             ticket.handling_warn_at = times.handling_warn_at
+            ticket.handling_due_warn_at = times.handling_due_warn_at
         self.events.append(
             build_event(
                 ticket_id=ticket.pk,
@@ -129,40 +149,57 @@ class LevelKeeper:
         return changed
 
 
-def _locked_batches(queryset: QuerySet[Ticket], batch_size: int) -> Iterator[list[Ticket]]:
-    """Yield batches of locked rows, each inside its own transaction, by ascending id."""
+def _each_locked_batch(
+    queryset: QuerySet[Ticket],
+    batch_size: int,
+    process: Callable[[list[Ticket]], int],
+    summary: JobSummary,
+) -> None:
+    """Run `process` on batches of locked rows by ascending id, each batch read, processed
+    and written in its own transaction. `process` returns the UPDATE statements it ran.
+
+    A callback rather than a generator: a generator suspended inside atomic() would leave
+    the transaction open if its consumer stopped or failed between batches.
+    """
     last_id = 0
     while True:
         with transaction.atomic():
             batch = list(
                 queryset.filter(pk__gt=last_id)
-                .select_related("customer__tier")
+                .select_related("customer__tier", "policy")
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("pk")[:batch_size]
             )
             if not batch:
                 return
-            yield batch
-            last_id = batch[-1].pk
+            summary.statements += process(batch)
+        summary.batches += 1
+        summary.examined += len(batch)
+        last_id = batch[-1].pk
 
 
-def _write(tickets: list[Ticket], fields: list[str], keeper: LevelKeeper) -> None:
+def _write(tickets: list[Ticket], fields: list[str], keeper: LevelKeeper) -> int:
     # updated_at moves too: an agent's open form on a request changed here is stale.
     for ticket in tickets:
         ticket.updated_at = keeper.now
-    update_rows(Ticket, tickets, [*fields, "updated_at"])
+    statements = update_rows(Ticket, tickets, [*fields, "updated_at"])
     TicketEvent.objects.bulk_create(keeper.events)
+    return statements
 
 
 def rescore_open_tickets(
     *, now: datetime | None = None, batch_size: int = BATCH_SIZE
 ) -> JobSummary:
-    """Re-score every open request with the active policy and its remaining window."""
+    """Re-score every open request with the active policy and its remaining window, and
+    re-check its level (capped by tier and request, never below an escalation or
+    override) even when the score did not move: a cap can change on its own."""
     now = now or timezone.now()
     policy = active_policy()
     summary = JobSummary()
-    for batch in _locked_batches(Ticket.objects.open(), batch_size):
-        keeper = LevelKeeper(policy=policy, now=now)
+    calendars: dict[int, ServiceHours] = {}
+
+    def process(batch: list[Ticket]) -> int:
+        keeper = LevelKeeper(now=now, hours=calendars)
         keeper.preload(batch)
         changed = []
         for ticket in batch:
@@ -174,36 +211,39 @@ def rescore_open_tickets(
                 customer_score=customer_score_for(customer=ticket.customer, policy=policy),
                 difficulty=ticket.difficulty,
             )
-            if score.total == ticket.score and ticket.policy_id == policy.pk:
-                continue
-            keeper.events.append(
-                build_event(
-                    ticket_id=ticket.pk,
-                    kind=TicketEvent.Kind.SCORED,
-                    at=now,
-                    old=ticket.score.normalize(),
-                    new=score.total.normalize(),
-                    reason=_("re-score with policy v%(version)s") % {"version": policy.version},
+            rescored = score.total != ticket.score or ticket.policy_id != policy.pk
+            if rescored:
+                keeper.events.append(
+                    build_event(
+                        ticket_id=ticket.pk,
+                        kind=TicketEvent.Kind.SCORED,
+                        at=now,
+                        old=ticket.score.normalize(),
+                        new=score.total.normalize(),
+                        reason=_("re-score with policy v%(version)s") % {"version": policy.version},
+                    )
                 )
-            )
-            ticket.score, ticket.policy, ticket.scored_at = score.total, policy, now
-            ticket.impact_score, ticket.time_score = score.impact, score.time
-            ticket.customer_score, ticket.difficulty_score = score.customer, score.difficulty
+                ticket.score, ticket.policy, ticket.scored_at = score.total, policy, now
+                ticket.impact_score, ticket.time_score = score.impact, score.time
+                ticket.customer_score, ticket.difficulty_score = score.customer, score.difficulty
             level = resolve_level(
                 score_level=score.level,
-                cap=ticket.customer.tier.max_requestable_level,
+                cap=cap_for(ticket),
                 escalated_level=ticket.escalated_level,
                 override_level=ticket.override_level,
             )
             reason = _("re-scored %(score)s") % {"score": score.total.normalize()}
-            summary.level_changes += keeper.set_level(
+            level_changed = keeper.set_level(
                 ticket, level, kind=TicketEvent.Kind.LEVEL_CHANGED, reason=reason
             )
-            changed.append(ticket)
-        _write(changed, SCORE_FIELDS + LEVEL_FIELDS, keeper)
-        summary.examined += len(batch)
+            summary.level_changes += level_changed
+            if rescored or level_changed:
+                changed.append(ticket)
         summary.changed += len(changed)
         summary.events += len(keeper.events)
+        return _write(changed, SCORE_FIELDS + LEVEL_FIELDS, keeper)
+
+    _each_locked_batch(Ticket.objects.open(), batch_size, process, summary)
     summary.sla = refresh_sla_states(now=now)
     return summary
 
@@ -223,8 +263,10 @@ def escalate_waiting_tickets(
         .filter(first_response_at__isnull=True, override_level="", next_escalation_at__lte=now)
     )
     summary = JobSummary()
-    for batch in _locked_batches(due, batch_size):
-        keeper = LevelKeeper(policy=policy, now=now)
+    calendars: dict[int, ServiceHours] = {}
+
+    def process(batch: list[Ticket]) -> int:
+        keeper = LevelKeeper(now=now, hours=calendars)
         keeper.preload(batch)
         for ticket in batch:
             ticket.escalated_level = one_level_up(ticket.level)
@@ -235,23 +277,16 @@ def escalate_waiting_tickets(
             keeper.set_level(
                 ticket, ticket.escalated_level, kind=TicketEvent.Kind.ESCALATED, reason=reason
             )
-        _write(
-            batch, [*LEVEL_FIELDS, "escalated_level", "escalated_at", "next_escalation_at"], keeper
-        )
-        summary.examined += len(batch)
         summary.changed += len(batch)
         summary.level_changes += len(batch)
         summary.events += len(keeper.events)
+        return _write(
+            batch, [*LEVEL_FIELDS, "escalated_level", "escalated_at", "next_escalation_at"], keeper
+        )
+
+    _each_locked_batch(due, batch_size, process, summary)
     summary.sla = refresh_sla_states(now=now)
     return summary
-
-
-def _load_for_update(ticket: Ticket) -> Ticket:
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("customer__tier")
-        .get(pk=ticket.pk)
-    )
 
 
 @transaction.atomic
@@ -262,10 +297,10 @@ def override_level(*, ticket: Ticket, level: str, reason: str, actor: User) -> T
         raise TicketError(_("Choose a level from P0 to P3."), field="level")
     if not reason:
         raise TicketError(_("An override needs a reason."), field="reason")
-    ticket = _load_for_update(ticket)
+    ticket = load_for_update(ticket)
     if not ticket.is_open:
         raise TicketError(_("Only open requests can have their level overridden."))
-    keeper = LevelKeeper(policy=active_policy(), now=timezone.now())
+    keeper = LevelKeeper(now=timezone.now())
     ticket.override_level, ticket.override_reason = level, reason[:300]
     keeper.set_level(
         ticket,
@@ -285,14 +320,14 @@ def override_level(*, ticket: Ticket, level: str, reason: str, actor: User) -> T
 @transaction.atomic
 def clear_override(*, ticket: Ticket, actor: User) -> Ticket:
     """Back to the score's level (capped, and never below an escalation)."""
-    ticket = _load_for_update(ticket)
+    ticket = load_for_update(ticket)
     if not ticket.override_level:
         raise TicketError(_("This request has no override to clear."))
-    keeper = LevelKeeper(policy=active_policy(), now=timezone.now())
+    keeper = LevelKeeper(now=timezone.now())
     ticket.override_level, ticket.override_reason = "", ""
     level = resolve_level(
         score_level=level_for(score=ticket.score, policy=ticket.policy),
-        cap=ticket.customer.tier.max_requestable_level,
+        cap=cap_for(ticket),
         escalated_level=ticket.escalated_level,
         override_level="",
     )

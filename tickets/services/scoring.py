@@ -86,9 +86,24 @@ def one_level_up(level: str) -> str:
     return LEVEL_ORDER[max(LEVEL_ORDER.index(level) - 1, 0)]
 
 
+def level_cap(*, tier_cap: str, requested_level: str) -> str:
+    """The most urgent level a score may give: the tier's highest requestable level, and
+    no more than the customer asked for. An empty request (the desk's own filing, no
+    level asked) is capped by the tier alone."""
+    return least_urgent(tier_cap, requested_level)
+
+
+def cap_for(ticket: Ticket) -> str:
+    """`ticket.customer.tier` should be loaded by the caller."""
+    return level_cap(
+        tier_cap=ticket.customer.tier.max_requestable_level,
+        requested_level=ticket.requested_level,
+    )
+
+
 def resolve_level(*, score_level: str, cap: str, escalated_level: str, override_level: str) -> str:
     """The level a request works at: an override wins; otherwise the score's level, capped
-    at the tier's highest requestable level, and never below an escalation."""
+    (level_cap), and never below an escalation."""
     if override_level:
         return override_level
     level = least_urgent(score_level, cap)
@@ -117,6 +132,8 @@ class LevelExplanation:
     policy_version: int
     score_level: str
     cap: str
+    tier_cap: str
+    requested_level: str
     capped: bool
     escalated_level: str
     override_level: str
@@ -128,7 +145,7 @@ def explain_level(ticket: Ticket) -> LevelExplanation:
     """Needs `policy` and `customer__tier` loaded with the ticket."""
     policy = ticket.policy
     score_level = level_for(score=ticket.score, policy=policy)
-    cap = ticket.customer.tier.max_requestable_level
+    cap = cap_for(ticket)
     return LevelExplanation(
         components=[
             Component("impact", ticket.impact_score, policy.weight_impact),
@@ -140,6 +157,8 @@ def explain_level(ticket: Ticket) -> LevelExplanation:
         policy_version=policy.version,
         score_level=score_level,
         cap=cap,
+        tier_cap=ticket.customer.tier.max_requestable_level,
+        requested_level=ticket.requested_level,
         capped=LEVEL_ORDER.index(score_level) < LEVEL_ORDER.index(cap),
         escalated_level=ticket.escalated_level,
         override_level=ticket.override_level,

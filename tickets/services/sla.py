@@ -5,8 +5,12 @@ first response against the tier's commitment, handling against the level's targe
 spent waiting on the customer is added to every target, which is the same as stopping the
 clock, and a level change recomputes the targets from creation rather than restarting.
 
-Due and at-risk instants are stored on the request, so keeping the states current is a
-few set-based UPDATEs (`refresh_sla_states`) instead of calendar arithmetic per row.
+Each clock has three stored instants: at risk (the policy's warning share of the target,
+75 % by default), due (its due share, 100 % by default) and the due time itself. A clock
+is on track before the first, at risk from it, due from the second, and breached only
+once the due time has passed: at exactly 100 % it is "due now", one moment later it is
+breached. Storing the instants makes keeping the states current a few set-based UPDATEs
+(`refresh_sla_states`) instead of calendar arithmetic per row.
 """
 
 from dataclasses import dataclass
@@ -15,14 +19,19 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from quotas.models import Level
 from staffing.service_hours import ServiceHours
 
 from ..models import PriorityPolicy, Ticket, TicketEvent
+from . import sla_notifications
 from .audit import build_event
 
 MICROSECONDS_PER_HOUR = Decimal(3_600_000_000)
+# Ids per UPDATE ... WHERE id IN (...): far below PostgreSQL's 65,535 bound parameters
+# and SQLite's 32,766, and small enough to keep each statement's plan cheap.
+ID_BATCH = 5_000
 
 
 def hours_to_timedelta(hours: Decimal) -> timedelta:
@@ -47,14 +56,22 @@ def handling_target(*, level: str, policy: PriorityPolicy, commitment_hours: Dec
 class SlaTimes:
     first_response_due: datetime
     first_response_warn_at: datetime
+    first_response_due_warn_at: datetime
     handling_due: datetime
     handling_warn_at: datetime
+    handling_due_warn_at: datetime
 
     def apply_to(self, ticket: Ticket) -> None:
         ticket.first_response_due = self.first_response_due
         ticket.first_response_warn_at = self.first_response_warn_at
+        ticket.first_response_due_warn_at = self.first_response_due_warn_at
         ticket.handling_due = self.handling_due
         ticket.handling_warn_at = self.handling_warn_at
+        ticket.handling_due_warn_at = self.handling_due_warn_at
+
+
+# What a level change rewrites (the first-response clock does not depend on the level).
+HANDLING_FIELDS = ["handling_due", "handling_warn_at", "handling_due_warn_at"]
 
 
 def sla_times(
@@ -66,14 +83,16 @@ def sla_times(
     policy: PriorityPolicy,
     commitment_hours: Decimal,
 ) -> SlaTimes:
-    ratio = policy.warning_ratio
+    warning, due = policy.warning_ratio, policy.due_ratio
     first_response = hours_to_timedelta(commitment_hours)
     handling = handling_target(level=level, policy=policy, commitment_hours=commitment_hours)
     return SlaTimes(
         first_response_due=hours.add(created_at, first_response + paused),
-        first_response_warn_at=hours.add(created_at, share_of(first_response, ratio) + paused),
+        first_response_warn_at=hours.add(created_at, share_of(first_response, warning) + paused),
+        first_response_due_warn_at=hours.add(created_at, share_of(first_response, due) + paused),
         handling_due=hours.add(created_at, handling + paused),
-        handling_warn_at=hours.add(created_at, share_of(handling, ratio) + paused),
+        handling_warn_at=hours.add(created_at, share_of(handling, warning) + paused),
+        handling_due_warn_at=hours.add(created_at, share_of(handling, due) + paused),
     )
 
 
@@ -92,10 +111,19 @@ def _running() -> QuerySet[Ticket]:
 
 
 def _breached(now: datetime) -> Q:
+    # Strictly after the due time: at the due time itself the clock is "due now".
     return (
-        Q(handling_due__lte=now)
-        | Q(first_response_at__isnull=True, first_response_due__lte=now)
+        Q(handling_due__lt=now)
+        | Q(first_response_at__isnull=True, first_response_due__lt=now)
         | Q(first_response_at__gt=F("first_response_due"))
+    )
+
+
+def _due(now: datetime) -> Q:
+    # An empty due-warning instant means the due time itself (rows from before the
+    # setting existed).
+    return Q(handling_due_from__lte=now) | Q(
+        first_response_at__isnull=True, first_response_due_from__lte=now
     )
 
 
@@ -105,20 +133,38 @@ def _at_risk(now: datetime) -> Q:
     )
 
 
+def _batched(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + ID_BATCH] for start in range(0, len(ids), ID_BATCH)]
+
+
+# Entering these states e-mails the assignee and supervisors (SPEC 1 "Deadlines").
+NOTIFIED_STATES = (Ticket.SlaState.WARNING, Ticket.SlaState.DUE)
+
+
 @transaction.atomic
 def refresh_sla_states(*, now: datetime) -> dict[str, int]:
-    """Move running requests between ok, at risk and breached; a breach is permanent.
+    """Move running requests between on track, at risk, due and breached; a breach is
+    permanent. Entering at risk or due notifies the assignee and supervisors.
 
-    A fixed number of queries whatever the number of requests; each change is audited.
+    A fixed number of queries per 5,000 changed requests; each change is audited.
     """
-    running = _running()
-    breached, at_risk = _breached(now), _at_risk(now)
+    running = _running().alias(
+        handling_due_from=Coalesce("handling_due_warn_at", "handling_due"),
+        first_response_due_from=Coalesce("first_response_due_warn_at", "first_response_due"),
+    )
+    breached, due, at_risk = _breached(now), _due(now), _at_risk(now)
+    warned = [Ticket.SlaState.WARNING, Ticket.SlaState.DUE]
     changes = {
         Ticket.SlaState.BREACHED: running.filter(breached),
+        Ticket.SlaState.DUE: running.filter(due)
+        .exclude(breached)
+        .exclude(sla_state=Ticket.SlaState.DUE),
         Ticket.SlaState.WARNING: running.filter(at_risk)
+        .exclude(due)
         .exclude(breached)
         .exclude(sla_state=Ticket.SlaState.WARNING),
-        Ticket.SlaState.OK: running.filter(sla_state=Ticket.SlaState.WARNING).exclude(at_risk),
+        # A pause pushes the due times out, which can take a request back to on track.
+        Ticket.SlaState.OK: running.filter(sla_state__in=warned).exclude(at_risk),
     }
     counts: dict[str, int] = {}
     events: list[TicketEvent] = []
@@ -130,12 +176,16 @@ def refresh_sla_states(*, now: datetime) -> dict[str, int]:
         update: dict[str, object] = {"sla_state": state}
         if state == Ticket.SlaState.BREACHED:
             update["breached_at"] = now
-        Ticket.objects.filter(pk__in=[pk for pk, _ in rows]).update(**update)
+        ids = [pk for pk, _ in rows]
+        for chunk in _batched(ids):
+            Ticket.objects.filter(pk__in=chunk).update(**update)
         events += [
             build_event(ticket_id=pk, kind=TicketEvent.Kind.SLA_CHANGED, at=now, old=old, new=state)
             for pk, old in rows
         ]
-    TicketEvent.objects.bulk_create(events)
+        if state in NOTIFIED_STATES:
+            sla_notifications.enqueue(state=state, ticket_ids=ids)
+    TicketEvent.objects.bulk_create(events, batch_size=ID_BATCH)
     return counts
 
 
@@ -148,14 +198,19 @@ def pause_clock(ticket: Ticket, *, now: datetime) -> None:
 def resume_clock(
     ticket: Ticket, *, now: datetime, hours: ServiceHours, policy: PriorityPolicy
 ) -> None:
-    """Restart the clocks: the service time spent waiting pushes every due time out.
+    """Restart the clocks: the service time spent waiting pushes every due time out, and
+    the next aging escalation by as much (waiting on the customer is not waiting on us).
 
-    `ticket.customer.tier` must be loaded. Caller saves.
+    `ticket.customer.tier` must be loaded; `policy` is the one that set the request's
+    targets (its own version). Caller saves PAUSE_FIELDS.
     """
     if ticket.paused_at is None:
         return
-    ticket.paused_service += hours.elapsed(ticket.paused_at, now)
+    paused = hours.elapsed(ticket.paused_at, now)
+    ticket.paused_service += paused
     ticket.paused_at = None
+    if ticket.next_escalation_at is not None:
+        ticket.next_escalation_at = hours.add(ticket.next_escalation_at, paused)
     sla_times(
         hours=hours,
         created_at=ticket.created_at,
@@ -171,8 +226,9 @@ PAUSE_FIELDS = [
     "paused_service",
     "first_response_due",
     "first_response_warn_at",
-    "handling_due",
-    "handling_warn_at",
+    "first_response_due_warn_at",
+    *HANDLING_FIELDS,
+    "next_escalation_at",
 ]
 
 
@@ -183,19 +239,29 @@ class Clock:
     name: str
     due: datetime
     warn_at: datetime
+    due_warn_at: datetime
     done_at: datetime | None
     state: str
 
 
 def _clock_state(
-    *, due: datetime, warn_at: datetime, done_at: datetime | None, paused: bool, now: datetime
+    *,
+    due: datetime,
+    warn_at: datetime,
+    due_warn_at: datetime,
+    done_at: datetime | None,
+    paused: bool,
+    now: datetime,
 ) -> str:
+    # The same boundaries as refresh_sla_states.
     if done_at is not None:
         return "met" if done_at <= due else "missed"
     if paused:
         return "paused"
-    if now >= due:
+    if now > due:
         return Ticket.SlaState.BREACHED
+    if now >= due_warn_at:
+        return Ticket.SlaState.DUE
     if now >= warn_at:
         return Ticket.SlaState.WARNING
     return Ticket.SlaState.OK
@@ -208,17 +274,32 @@ def clocks(ticket: Ticket, *, now: datetime) -> list[Clock]:
             "first_response",
             ticket.first_response_due,
             ticket.first_response_warn_at,
+            ticket.first_response_due_warn_at or ticket.first_response_due,
             ticket.first_response_at,
         ),
-        ("handling", ticket.handling_due, ticket.handling_warn_at, ticket.resolved_at),
+        (
+            "handling",
+            ticket.handling_due,
+            ticket.handling_warn_at,
+            ticket.handling_due_warn_at or ticket.handling_due,
+            ticket.resolved_at,
+        ),
     ]
     return [
         Clock(
             name=name,
             due=due,
             warn_at=warn_at,
+            due_warn_at=due_warn_at,
             done_at=done_at,
-            state=_clock_state(due=due, warn_at=warn_at, done_at=done_at, paused=paused, now=now),
+            state=_clock_state(
+                due=due,
+                warn_at=warn_at,
+                due_warn_at=due_warn_at,
+                done_at=done_at,
+                paused=paused,
+                now=now,
+            ),
         )
-        for name, due, warn_at, done_at in spans
+        for name, due, warn_at, due_warn_at, done_at in spans
     ]

@@ -24,31 +24,15 @@ from ..models import ChecklistItem, Ticket, TicketEvent
 from . import notifications
 from .audit import build_event
 from .errors import TicketError
+from .locking import load_for_update, lockable, version_of
 from .policy import active_policy
 from .sla import PAUSE_FIELDS, pause_clock, resume_clock
+
+__all__ = ["version_of"]  # re-exported: views read it from here with the actions
 
 Status = Ticket.Status
 # Statuses in which an assignee works the request, and carries it in their load.
 WORKING = [Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER]
-
-
-def version_of(ticket: Ticket) -> str:
-    """What a form carries to detect that the request changed since it was shown."""
-    return ticket.updated_at.isoformat()
-
-
-def _load(ticket: Ticket | int, seen_version: str | None = None) -> Ticket:
-    pk = ticket if isinstance(ticket, int) else ticket.pk
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("customer__tier", "assignee__user", "category")
-        .get(pk=pk)
-    )
-    if seen_version is not None and seen_version != version_of(locked):
-        raise TicketError(
-            _("This request changed since you opened it. Reload the page and try again.")
-        )
-    return locked
 
 
 def _may_act_on_any(actor: User) -> bool:
@@ -114,8 +98,16 @@ def _event(ticket: Ticket, kind: str, *, actor: User | None, **fields) -> Ticket
 def _set_status(
     ticket: Ticket, status: str, *, actor: User | None, reason: str = ""
 ) -> TicketEvent:
+    """Change the status, and with it the SLA clocks: entering waiting-on-customer stops
+    them, leaving it (whatever the action) starts them again. Callers save "status";
+    _save then writes the clock fields too."""
     old = ticket.status
     ticket.status = status
+    now = timezone.now()
+    if status == Status.WAITING_ON_CUSTOMER:
+        pause_clock(ticket, now=now)
+    elif old == Status.WAITING_ON_CUSTOMER:
+        _resume_clock(ticket, now)
     notifications.enqueue("status", ticket.pk, old=old, new=status)
     return _event(
         ticket,
@@ -128,15 +120,17 @@ def _set_status(
     )
 
 
-def _resume_if_paused(ticket: Ticket, now: datetime) -> None:
-    if ticket.paused_at is not None:
-        hours = load_service_hours([ticket.customer.tier.calendar_id])
-        resume_clock(
-            ticket, now=now, hours=hours[ticket.customer.tier.calendar_id], policy=active_policy()
-        )
+def _resume_clock(ticket: Ticket, now: datetime) -> None:
+    # The request's own policy version set its targets; the pause only pushes them out.
+    calendar_id = ticket.customer.tier.calendar_id
+    hours = load_service_hours([calendar_id])[calendar_id]
+    resume_clock(ticket, now=now, hours=hours, policy=ticket.policy)
 
 
 def _save(ticket: Ticket, fields: Iterable[str], events: Iterable[TicketEvent]) -> Ticket:
+    fields = list(fields)
+    if "status" in fields:
+        fields += [name for name in PAUSE_FIELDS if name not in fields]
     ticket.save(update_fields=[*fields, "updated_at"])
     TicketEvent.objects.bulk_create(events)
     return ticket
@@ -206,7 +200,7 @@ def claim_next(*, agent: Agent) -> Ticket | None:
 
 @transaction.atomic
 def start_work(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "start")
     return _save(ticket, ["status"], [_set_status(ticket, Status.IN_PROGRESS, actor=actor)])
@@ -218,7 +212,7 @@ def reply(*, ticket: Ticket, actor: User, body: str, seen_version: str | None = 
     body = (body or "").strip()
     if not body:
         raise TicketError(_("Write a reply first."), field="body")
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "reply")
     now = timezone.now()
@@ -241,13 +235,13 @@ def add_note(*, ticket: Ticket, actor: User, body: str, seen_version: str | None
     body = (body or "").strip()
     if not body:
         raise TicketError(_("Write the note first."), field="body")
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     return _save(ticket, [], [_event(ticket, TicketEvent.Kind.NOTE, actor=actor, body=body)])
 
 
 @transaction.atomic
 def tick_checklist_item(*, ticket: Ticket, item_id: int, done: bool, actor: User) -> ChecklistItem:
-    ticket = _load(ticket)
+    ticket = load_for_update(ticket)
     _require_worker(ticket, actor)
     _require_status(ticket, "check")
     item = ticket.checklist.filter(pk=item_id).first()
@@ -277,23 +271,21 @@ def tick_checklist_item(*, ticket: Ticket, item_id: int, done: bool, actor: User
 @transaction.atomic
 def wait_on_customer(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     """Hand the request to the customer: both SLA clocks stop until they answer."""
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "wait")
-    pause_clock(ticket, now=timezone.now())
     event = _set_status(ticket, Status.WAITING_ON_CUSTOMER, actor=actor)
-    return _save(ticket, ["status", "paused_at"], [event])
+    return _save(ticket, ["status"], [event])
 
 
 @transaction.atomic
 def resume_work(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     """Back from waiting on the customer; the clocks run again, pushed out by the pause."""
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "resume")
-    _resume_if_paused(ticket, timezone.now())
     event = _set_status(ticket, Status.IN_PROGRESS, actor=actor)
-    return _save(ticket, ["status", *PAUSE_FIELDS], [event])
+    return _save(ticket, ["status"], [event])
 
 
 def missing_required_items(ticket: Ticket) -> list[str]:
@@ -305,7 +297,7 @@ def missing_required_items(ticket: Ticket) -> list[str]:
 @transaction.atomic
 def resolve(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
     """Resolve once every required checklist item is done; merged children follow."""
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "resolve")
     missing = missing_required_items(ticket)
@@ -314,11 +306,10 @@ def resolve(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> 
             _("Tick the required checklist items first: %(items)s.") % {"items": "; ".join(missing)}
         )
     now = timezone.now()
-    _resume_if_paused(ticket, now)
     ticket.resolved_at = now
     events = [_event_and_release(ticket, Status.RESOLVED, actor=actor)]
     _resolve_children(ticket, actor=actor, now=now)
-    return _save(ticket, ["status", "resolved_at", *PAUSE_FIELDS], events)
+    return _save(ticket, ["status", "resolved_at"], events)
 
 
 def _event_and_release(
@@ -354,7 +345,7 @@ def _resolve_children(parent: Ticket, *, actor: User, now: datetime) -> None:
 
 @transaction.atomic
 def close(*, ticket: Ticket, actor: User, seen_version: str | None = None) -> Ticket:
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "close")
     ticket.closed_at = timezone.now()
@@ -367,7 +358,7 @@ def reopen(
     *, ticket: Ticket, actor: User, reason: str = "", seen_version: str | None = None
 ) -> Ticket:
     """Reopen within the policy's period; it counts as an error for monitoring."""
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "reopen")
     period = timedelta(days=active_policy().reopen_period_days)
@@ -395,13 +386,12 @@ def cancel(*, ticket: Ticket, actor: User, reason: str, seen_version: str | None
     reason = (reason or "").strip()
     if not reason:
         raise TicketError(_("Cancelling needs a reason."), field="reason")
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     if not _may_act_on_any(actor):
         raise TicketError(_("Only a supervisor can cancel a request."))
     _require_status(ticket, "cancel")
-    _resume_if_paused(ticket, timezone.now())
     event = _event_and_release(ticket, Status.CANCELLED, actor=actor, reason=reason)
-    return _save(ticket, ["status", *PAUSE_FIELDS], [event])
+    return _save(ticket, ["status"], [event])
 
 
 @transaction.atomic
@@ -409,7 +399,7 @@ def reassign(
     *, ticket: Ticket, agent: Agent, actor: User, seen_version: str | None = None
 ) -> Ticket:
     """Hand the request to another agent, who must have room under their maximum load."""
-    ticket = _load(ticket, seen_version)
+    ticket = load_for_update(ticket, seen_version=seen_version)
     _require_worker(ticket, actor)
     _require_status(ticket, "reassign")
     if ticket.assignee_id == agent.pk:
@@ -447,11 +437,11 @@ def merge_into(
     seen_version: str | None = None,
 ) -> Ticket:
     """Merge a duplicate into the request that handles the same incident."""
-    child = _load(ticket, seen_version)
+    child = load_for_update(ticket, seen_version=seen_version)
     _require_worker(child, actor)
     _require_status(child, "merge")
     reference = (parent_reference or "").strip().upper()
-    parent = Ticket.objects.select_for_update(of=("self",)).filter(reference=reference).first()
+    parent = lockable().filter(reference=reference).first()
     if parent is None:
         raise TicketError(
             _("No request has the reference %(reference)s.") % {"reference": reference},
@@ -466,7 +456,6 @@ def merge_into(
             field="parent_reference",
         )
     now = timezone.now()
-    _resume_if_paused(child, now)
     event = _event_and_release(
         child,
         Status.MERGED,
@@ -489,7 +478,7 @@ def merge_into(
             reference=child.reference,
             reason=_("merged into %(reference)s") % {"reference": parent.reference},
         )
-    return _save(child, ["status", "parent", *PAUSE_FIELDS], [event, merged])
+    return _save(child, ["status", "parent"], [event, merged])
 
 
 @transaction.atomic
@@ -498,7 +487,7 @@ def flag_error(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     reason = (reason or "").strip()
     if not reason:
         raise TicketError(_("Say what went wrong."), field="reason")
-    ticket = _load(ticket)
+    ticket = load_for_update(ticket)
     if ticket.error_flagged_at is not None:
         raise TicketError(_("A handling error is already flagged on this request."))
     ticket.error_flagged_at = timezone.now()
@@ -515,15 +504,13 @@ def customer_reply(*, ticket: Ticket, user: User, body: str) -> Ticket:
     body = (body or "").strip()
     if not body:
         raise TicketError(_("Write your answer first."), field="body")
-    ticket = _load(ticket)
+    ticket = load_for_update(ticket)
     if not ticket.is_open:
         raise TicketError(_("This request is no longer open."))
-    now = timezone.now()
     events = [_event(ticket, TicketEvent.Kind.CUSTOMER_REPLY, actor=user, body=body, public=True)]
     fields = []
     if ticket.status == Ticket.Status.WAITING_ON_CUSTOMER:
-        _resume_if_paused(ticket, now)
         events.append(_set_status(ticket, Ticket.Status.IN_PROGRESS, actor=user))
-        fields = ["status", *PAUSE_FIELDS]
+        fields = ["status"]
     notifications.enqueue("customer_reply", ticket.pk, body=body)
     return _save(ticket, fields, events)

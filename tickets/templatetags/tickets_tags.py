@@ -19,6 +19,7 @@ register = template.Library()
 CLOCK_STYLES = {
     "ok": ("text-bg-success", _("On track")),
     "warning": ("text-bg-warning", _("At risk")),
+    "due": ("text-bg-warning border border-danger", _("Due now")),
     "breached": ("text-bg-danger", _("Breached")),
     "paused": ("text-bg-secondary", _("Paused (waiting on customer)")),
     "met": ("text-bg-success", _("Met")),
@@ -101,7 +102,7 @@ def board_rows(
             f"<td>{escape(row['customer__name'])} "
             f'<span class="text-body-secondary small">{tiers[row["customer__tier"]]}</span></td>'
             f"<td>{categories[row['category']]}</td><td>{escape(row['title'])}</td>"
-            f"<td>{row['score']:.3f}</td><td>{durations.say(now - row['created_at'])}</td>"
+            f"<td>{row['score'].normalize():f}</td><td>{durations.say(now - row['created_at'])}</td>"
             f'<td><span class="sla-badge sla-badge-{sla_state}">{countdown}</span></td>'
             f"<td>{escape(assignee) if assignee else '—'}</td>"
             f"<td>{statuses[row['status']]}</td><td>{lanes[row['lane']]}</td></tr>"

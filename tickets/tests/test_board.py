@@ -155,7 +155,7 @@ def test_a_board_row_shows_the_request_at_a_glance(board, agent):
         "Gold",
         "Billing",
         "Checkout &lt;down&gt;",  # escaped, never markup
-        f"{late.score:.3f}",
+        f"{late.score.normalize():f}",
         "2 h 5 min overdue",
         agent.user.username,
         "In progress",
@@ -291,3 +291,11 @@ def test_the_database_keeps_on_board_in_step_with_the_status(status):
     Ticket.objects.filter(pk=ticket.pk).update(status=status)
     on_board = Ticket.objects.open().filter(pk=ticket.pk).exists()
     assert on_board == (status in Ticket.Status.open_values())
+
+
+def test_rows_are_coloured_by_their_sla_state(board):
+    for state in ("ok", "warning", "due", "breached"):
+        make_ticket(reference=f"SLA-{state}", sla_state=state)
+    page = board.get("/queue/").content.decode()
+    for state in ("ok", "warning", "due", "breached"):
+        assert f'<tr class="sla-{state}" data-reference="SLA-{state}">' in page

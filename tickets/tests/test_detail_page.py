@@ -1,12 +1,20 @@
 """The request page: the level's why, both clocks, the timeline; overrides by supervisors."""
 
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import make_customer, make_request
+from quotas.services import reset_quotas
 from tickets.models import Ticket, TicketEvent
 from tickets.services.audit import build_event
+from tickets.services.priority import escalate_waiting_tickets
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +149,94 @@ def test_customers_and_strangers_cannot_open_the_manage_page(client, customer_a_
     assert client.get(url(ticket, "manage/")).status_code == 302  # to the login page
     client.force_login(customer_a_user)
     assert client.get(url(ticket, "manage/")).status_code == 403
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
+
+
+def section(page: str, element_id: str) -> str:
+    """The text of the element with `element_id`, up to its closing tag."""
+    start = page.index(f'id="{element_id}"')
+    tag = page[page.rindex("<", 0, start) + 1 :].split()[0]
+    return page[start : page.index(f"</{tag}>", start)]
+
+
+def cells(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<t[dh][^>]*>.*?</t[dh]>", html)
+    ]
+
+
+def test_the_why_shows_each_component_weight_and_contribution_to_six_places(client, agent):
+    with time_machine.travel(START, tick=False):
+        ticket = make_request(
+            customer=make_customer(tier="PLATINUM"),
+            impact_scope=120,
+            time_window_hours=1,
+            difficulty=1,
+        )
+    client.force_login(agent.user)
+    with time_machine.travel(START + timedelta(minutes=50), tick=False):
+        page = client.get(url(ticket)).content.decode()
+    breakdown = cells(section(page, "score-breakdown"))
+    # impact 1, time 1 - 1/24, customer 1.0 (Platinum), difficulty 1 - 1/5; default weights.
+    assert breakdown[4:] == [
+        "Impact", "1.000000", "0.300000", "0.300000",
+        "Time window", "0.958333", "0.300000", "0.287500",
+        "Customer", "1.000000", "0.200000", "0.200000",
+        "Difficulty", "0.800000", "0.200000", "0.160000",
+        "Score (policy v1)", "0.947500",
+    ]  # fmt: skip
+    clocks = section(page, "clocks")
+    # 50 min in: handling (P0, 1 h) is past 75 %, first response (2 h) is not.
+    first, handling = clocks.split("Handling")
+    assert "On track" in first
+    assert "At risk" in handling
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        page = client.get(url(ticket)).content.decode()
+    assert "Due now" in section(page, "clocks").split("Handling")[1]
+
+
+def test_a_score_just_below_a_threshold_is_never_shown_as_the_threshold(client, agent):
+    ticket = make_request(customer=make_customer(tier="GOLD"))
+    Ticket.objects.filter(pk=ticket.pk).update(score=Decimal("0.699999"), level="P1")
+    client.force_login(agent.user)
+    page = client.get(url(ticket)).content.decode()
+    assert section(page, "score-total").endswith(">0.699999")
+    assert "0.700" not in section(page, "score-breakdown")
+
+
+def test_an_escalation_is_explained_and_in_the_timeline(client, agent):
+    with time_machine.travel(START, tick=False):
+        ticket = make_request(
+            customer=make_customer(tier="PLATINUM"),
+            impact_scope=0,
+            time_window_hours=48,
+            difficulty=5,
+        )
+    assert ticket.level == "P3"
+    escalate_waiting_tickets(now=START + timedelta(hours=2))
+    client.force_login(agent.user)
+    page = client.get(url(ticket)).content.decode()
+    reasons = section(page, "level-reasons")
+    assert "The score gives P3." in reasons
+    assert "Escalated to P2 for waiting without a first response" in reasons
+    assert "Works at P2." in reasons
+    timeline = section(page, "timeline")
+    assert "Escalated" in timeline
+    assert "P3 → P2" in timeline
+    assert "no first response after 2:00:00" in timeline
+
+
+def test_a_cap_from_the_level_asked_for_is_explained(client, agent):
+    gold = make_customer(tier="GOLD")
+    reset_quotas()
+    ticket = make_request(
+        customer=gold, requested_level="P2", impact_scope=120, time_window_hours=1, difficulty=1
+    )
+    client.force_login(agent.user)
+    reasons = section(client.get(url(ticket)).content.decode(), "level-reasons")
+    assert "The score gives P0." in reasons
+    assert "Capped at P2, the level the customer asked for." in reasons

@@ -81,10 +81,18 @@ def test_rescoring_twice_changes_nothing_the_second_time():
 
 @pytest.mark.django_db
 def test_rescoring_never_lowers_below_an_escalation():
-    ticket = request(customer=make_customer(tier="STANDARD"), impact_scope=0, time_window_hours=48)
+    # Standard, impact 0, window 30 h, difficulty 5: 0.1 -> P3, and 10 h later
+    # 0.1 + 0.3 * (1 - 20/24) = 0.15: a new score, still P3 by itself.
+    ticket = request(
+        customer=make_customer(tier="STANDARD"), impact_scope=0, time_window_hours=30, difficulty=5
+    )
+    assert (ticket.score, ticket.level) == (Decimal("0.1"), "P3")
     Ticket.objects.filter(pk=ticket.pk).update(escalated_level="P1", level="P1")
-    rescore_open_tickets(now=at(1))
-    assert fresh(ticket).level == "P1"
+    summary = rescore_open_tickets(now=at(10))
+    ticket = fresh(ticket)
+    assert ticket.score == Decimal("0.15")
+    assert ticket.level == "P1"
+    assert (summary.changed, summary.level_changes) == (1, 0)
 
 
 @pytest.mark.django_db
@@ -134,6 +142,62 @@ def test_rescore_query_count_does_not_grow_with_the_number_of_requests(
         request(impact_scope=5, time_window_hours=10)
     with django_assert_num_queries(len(few.captured_queries)):
         rescore_open_tickets(now=at(3))
+
+
+@pytest.mark.django_db
+def test_rescore_queries_are_a_fixed_number_per_batch():
+    for _ in range(8):
+        request(impact_scope=5, time_window_hours=10)
+    rescore_open_tickets(now=at(3))  # past every due time: the SLA states settle
+    counts = {}
+    # Each run finds every score changed (the window keeps closing).
+    for hours, batch_size in ((4, 8), (5, 4), (6, 2)):
+        with CaptureQueriesContext(connection) as run:
+            summary = rescore_open_tickets(now=at(hours), batch_size=batch_size)
+        assert (summary.changed, summary.batches) == (8, 8 // batch_size)
+        assert summary.statements == summary.batches  # one UPDATE per batch
+        counts[summary.batches] = len(run.captured_queries)
+    per_batch = counts[2] - counts[1]
+    assert counts[4] - counts[2] == 2 * per_batch
+    # A locked read, one UPDATE, one INSERT of events and the savepoint pair.
+    assert per_batch == 5
+
+
+@pytest.mark.django_db
+def test_escalation_query_count_does_not_grow_with_the_number_of_requests(
+    django_assert_num_queries,
+):
+    calm = {"impact_scope": 0, "time_window_hours": 48, "difficulty": 5}
+    for _ in range(3):
+        request(**calm)
+    with CaptureQueriesContext(connection) as few:
+        assert escalate_waiting_tickets(now=at(2)).changed == 3
+    Ticket.objects.all().delete()
+    for _ in range(30):
+        request(**calm)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert escalate_waiting_tickets(now=at(2)).changed == 30
+
+
+@pytest.mark.django_db
+def test_a_failing_batch_rolls_back_and_leaves_no_transaction_open(monkeypatch):
+    from django.db import transaction
+
+    from tickets.services import priority
+
+    request(impact_scope=5, time_window_hours=10)
+    request(impact_scope=5, time_window_hours=10)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(priority, "update_rows", broken)
+    depth = len(connection.savepoint_ids)
+    with pytest.raises(RuntimeError):
+        rescore_open_tickets(now=at(3), batch_size=1)
+    assert len(connection.savepoint_ids) == depth
+    assert not transaction.get_connection().needs_rollback
+    assert not TicketEvent.objects.filter(kind=TicketEvent.Kind.SCORED).exists()
 
 
 @pytest.mark.django_db
@@ -242,6 +306,10 @@ def test_two_concurrent_rescores_give_the_result_of_one():
     before = TicketEvent.objects.count()
     outcomes = run_concurrently([lambda: rescore_open_tickets(now=at(20), batch_size=20)] * 2)
     assert not [o for o in outcomes if isinstance(o, Exception)]
+    # SKIP LOCKED shares the work: each copy re-scored some requests, none twice.
+    assert all(o.changed > 0 for o in outcomes)
+    assert sum(o.changed for o in outcomes) == 150
+    assert sum(o.level_changes for o in outcomes) == 150
     scored = TicketEvent.objects.filter(kind=TicketEvent.Kind.SCORED).count()
     levels = TicketEvent.objects.filter(kind=TicketEvent.Kind.LEVEL_CHANGED).count()
     assert (scored, levels) == (150, 150)
@@ -259,5 +327,7 @@ def test_two_concurrent_escalations_raise_each_request_once():
             make_request(customer=customer, impact_scope=0, time_window_hours=48, difficulty=5)
     outcomes = run_concurrently([lambda: escalate_waiting_tickets(now=at(2), batch_size=15)] * 2)
     assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert all(o.changed > 0 for o in outcomes)
+    assert sum(o.changed for o in outcomes) == 120
     assert set(Ticket.objects.values_list("level", flat=True)) == {"P2"}
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.ESCALATED).count() == 120

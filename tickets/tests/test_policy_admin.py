@@ -26,6 +26,7 @@ EDITABLE = [
     "rescore_interval_minutes",
     "escalation_interval_minutes",
     "warning_ratio",
+    "due_ratio",
     "reopen_period_days",
 ]
 

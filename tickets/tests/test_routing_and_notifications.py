@@ -110,7 +110,7 @@ def test_chinese_customers_are_written_to_in_chinese(frozen, django_capture_on_c
     customer = make_customer(tier="PLATINUM", language="zh-hans", contact_email="it@cn.example")
     with django_capture_on_commit_callbacks(execute=True):
         ticket = urgent_request(customer=customer, title="系统崩溃无法登录")
-    assert "预计解决时间:1小时" in ticket.events.get(kind=TicketEvent.Kind.ACKNOWLEDGED).body
+    assert "预计解决时间：1小时" in ticket.events.get(kind=TicketEvent.Kind.ACKNOWLEDGED).body
     (message,) = mail.outbox
     assert message.subject == f"[{ticket.reference}] 已收到您的技术问题"
     assert "1小时" in message.body
@@ -386,3 +386,18 @@ def test_rebalancing_is_scheduled_every_5_minutes():
         5,
     )
     assert callable(import_string(schedule.func))
+
+
+def test_default_acknowledgements_promise_no_priority_to_a_regular_request():
+    """Every request gets the acknowledgement, P3 too: the defaults must not say
+    "expedited" or "with priority" (加急, 优先)."""
+    from tickets.models import ResponseTemplate
+
+    bodies = list(
+        ResponseTemplate.objects.filter(kind=ResponseTemplate.Kind.ACKNOWLEDGEMENT).values_list(
+            "body", flat=True
+        )
+    )
+    assert len(bodies) == 6
+    for body in bodies:
+        assert not any(word in body.lower() for word in ("expedit", "priority", "加急", "优先"))

@@ -1,6 +1,8 @@
-"""SLA clocks: at risk at 75 %, breached at 100 %, paused while waiting on the customer."""
+"""SLA clocks: at risk at 75 %, due at 100 %, breached once past the due time, paused
+while waiting on the customer; entering a warning state e-mails assignee and supervisors."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +12,9 @@ from conftest import make_customer, make_request
 from staffing.models import ServiceCalendar
 from staffing.service_hours import ServiceHours
 from tickets.models import PriorityPolicy, Ticket, TicketEvent
+from tickets.services.policy import publish_policy
 from tickets.services.sla import PAUSE_FIELDS, pause_clock, refresh_sla_states, resume_clock
+from tickets.services.workflow import resume_work, wait_on_customer
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -37,18 +41,70 @@ def state_at(ticket, moment):
     return ticket.sla_state
 
 
-def test_ok_until_75_percent_then_at_risk_then_breached(p1_platinum):
+def test_ok_until_75_percent_then_at_risk_then_due_then_breached(p1_platinum):
     assert state_at(p1_platinum, START + timedelta(minutes=89)) == "ok"
     assert state_at(p1_platinum, START + timedelta(minutes=90)) == "warning"
     assert state_at(p1_platinum, START + timedelta(minutes=119)) == "warning"
-    assert state_at(p1_platinum, START + timedelta(minutes=120)) == "breached"
-    assert p1_platinum.breached_at == START + timedelta(minutes=120)
+    # At 100 % of the target the request is due now; past it, breached.
+    assert state_at(p1_platinum, START + timedelta(minutes=120)) == "due"
+    late = START + timedelta(minutes=120, microseconds=1)
+    assert state_at(p1_platinum, late) == "breached"
+    assert p1_platinum.breached_at == late
     events = list(
         p1_platinum.events.filter(kind=TicketEvent.Kind.SLA_CHANGED).values_list(
             "old_value", "new_value"
         )
     )
-    assert events == [("ok", "warning"), ("warning", "breached")]
+    assert events == [("ok", "warning"), ("warning", "due"), ("due", "breached")]
+
+
+def test_warning_shares_follow_the_policy(
+    agent, supervisor_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    policy = PriorityPolicy.objects.active()
+    policy.warning_ratio, policy.due_ratio = Decimal("0.5"), Decimal("0.9")
+    publish_policy(policy=policy, user=None)
+    with time_machine.travel(START, tick=False):
+        ticket = make_request(
+            customer=make_customer(tier="PLATINUM"),
+            impact_scope=10,
+            time_window_hours=8,
+            difficulty=3,
+        )
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, status=Ticket.Status.ASSIGNED)
+    # P1 handling and first response are both 2 h: at risk from 60 min, due from 108 min.
+    assert ticket.handling_due_warn_at == START + timedelta(minutes=108)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert state_at(ticket, START + timedelta(minutes=59)) == "ok"
+        assert state_at(ticket, START + timedelta(minutes=60)) == "warning"
+    warned = [m for m in mailoutbox if "at risk" in m.subject]
+    assert sorted(address for m in warned for address in m.to) == sorted(
+        [agent.user.email, supervisor_user.email]
+    )
+    assert all(ticket.reference in m.body for m in warned)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert state_at(ticket, START + timedelta(minutes=107)) == "warning"
+        assert state_at(ticket, START + timedelta(minutes=108)) == "due"
+    due = [m for m in mailoutbox if m.subject.endswith(" due")]
+    assert sorted(address for m in due for address in m.to) == sorted(
+        [agent.user.email, supervisor_user.email]
+    )
+    # Staying in a state sends nothing more.
+    sent = len(mailoutbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert state_at(ticket, START + timedelta(minutes=119)) == "due"
+    assert len(mailoutbox) == sent
+
+
+def test_resuming_a_pause_moves_a_request_back_from_due(p1_platinum, agent):
+    Ticket.objects.filter(pk=p1_platinum.pk).update(assignee=agent, status="in_progress")
+    assert state_at(p1_platinum, START + timedelta(minutes=120)) == "due"
+    with time_machine.travel(START + timedelta(minutes=100), tick=False):
+        wait_on_customer(ticket=p1_platinum, actor=agent.user)
+    with time_machine.travel(START + timedelta(minutes=160), tick=False):
+        resume_work(ticket=p1_platinum, actor=agent.user)
+    # One hour paused: due 3 h after creation, at risk from 2 h 30.
+    assert state_at(p1_platinum, START + timedelta(minutes=161)) == "warning"
 
 
 def test_a_breach_is_permanent(p1_platinum):
@@ -82,8 +138,8 @@ def test_refresh_costs_the_same_queries_for_many_requests(django_assert_num_quer
         for _ in range(3):
             make_request(customer=make_customer(tier="PLATINUM"))
     late = START + timedelta(days=2)
-    # 3 locked reads + 1 update + 1 event insert (+ savepoint pair of the atomic block).
-    with django_assert_num_queries(7) as few:
+    # 4 locked reads + 1 update + 1 event insert (+ savepoint pair of the atomic block).
+    with django_assert_num_queries(8) as few:
         refresh_sla_states(now=late)
     with time_machine.travel(START, tick=False):
         for _ in range(30):
@@ -134,3 +190,18 @@ def test_pause_counts_only_service_hours():
     # 1 h on Friday evening and 1 h on Monday morning were paused; the weekend is not service.
     assert ticket.paused_service == timedelta(hours=2)
     assert ticket.first_response_due == datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_state_updates_go_in_batches_of_ids(monkeypatch, django_assert_num_queries):
+    from tickets.services import sla
+
+    with time_machine.travel(START, tick=False):
+        for _ in range(5):
+            make_request(customer=make_customer(tier="PLATINUM"))
+    monkeypatch.setattr(sla, "ID_BATCH", 2)
+    # 4 reads, 3 UPDATEs of at most 2 ids, 3 INSERTs of events, the savepoint pair.
+    with django_assert_num_queries(12) as run:
+        assert refresh_sla_states(now=START + timedelta(days=2))["breached"] == 5
+    updates = [q["sql"] for q in run.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 3
+    assert Ticket.objects.filter(sla_state="breached").count() == 5

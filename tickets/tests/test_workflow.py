@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -16,9 +17,10 @@ from conftest import (
     transactional,
 )
 from staffing.models import Agent, Lane
-from tickets.models import Ticket, TicketEvent
+from tickets.models import PriorityPolicy, Ticket, TicketEvent
 from tickets.services import workflow
 from tickets.services.errors import TicketError
+from tickets.services.policy import publish_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +322,60 @@ def test_twenty_agents_claiming_ten_requests_get_each_exactly_once():
     assert sum(1 for t in results.values() if t is None) == 10
     assert Ticket.objects.filter(status="assigned").count() == 10
     assert sorted(Agent.objects.values_list("open_load", flat=True)) == [0] * 10 + [1] * 10
+
+
+# The clocks follow the status, whatever action changes it
+
+
+@pytest.fixture
+def waiting(worker):
+    """A Platinum (7x24) P0 request, claimed at 10:00 and waiting on the customer from
+    10:30; escalation would have been due at 12:00."""
+    start = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        make_request(customer=make_customer(tier="PLATINUM"), impact_scope=50, time_window_hours=2)
+        ticket = workflow.claim_next(agent=worker)
+    with time_machine.travel(start + dt.timedelta(minutes=30), tick=False):
+        workflow.wait_on_customer(ticket=ticket, actor=worker.user)
+    ticket = fresh(ticket)
+    assert ticket.next_escalation_at == start + dt.timedelta(hours=2)
+    return ticket, start
+
+
+@pytest.mark.parametrize("action", ["resume", "customer_reply", "resolve", "cancel", "merge"])
+def test_leaving_waiting_on_the_customer_restarts_the_clocks_whatever_the_action(
+    waiting, worker, supervisor_user, action
+):
+    ticket, start = waiting
+    back = start + dt.timedelta(hours=1, minutes=30)  # an hour after the pause began
+    with time_machine.travel(back, tick=False):
+        if action == "resume":
+            workflow.resume_work(ticket=ticket, actor=worker.user)
+        elif action == "customer_reply":
+            workflow.customer_reply(ticket=ticket, user=supervisor_user, body="Here you go")
+        elif action == "resolve":
+            tick_all(ticket, worker.user)
+            workflow.resolve(ticket=ticket, actor=worker.user)
+        elif action == "cancel":
+            workflow.cancel(ticket=ticket, actor=supervisor_user, reason="duplicate")
+        else:
+            parent = make_request(customer=ticket.customer)
+            workflow.merge_into(ticket=ticket, parent_reference=parent.reference, actor=worker.user)
+    ticket = fresh(ticket)
+    assert ticket.paused_at is None
+    assert ticket.paused_service == dt.timedelta(hours=1)
+    # P0 handling 1 h and the next escalation move out by the hour spent waiting.
+    assert ticket.handling_due == start + dt.timedelta(hours=2)
+    assert ticket.next_escalation_at == start + dt.timedelta(hours=3)
+
+
+def test_resuming_keeps_the_targets_of_the_requests_own_policy_version(waiting, worker):
+    ticket, start = waiting
+    policy = PriorityPolicy.objects.active()
+    policy.target_p0_hours = policy.target_p0_hours * 4
+    publish_policy(policy=policy, user=None)  # v2 only applies from the next re-score
+    with time_machine.travel(start + dt.timedelta(hours=1, minutes=30), tick=False):
+        workflow.resume_work(ticket=ticket, actor=worker.user)
+    ticket = fresh(ticket)
+    assert ticket.policy.version == 1
+    assert ticket.handling_due == start + dt.timedelta(hours=2)  # v1's 1 h, plus the pause

@@ -1,4 +1,9 @@
+"""`score_request --impact I --window-hours W --tier CODE --difficulty D [--json]`: the
+score and level a request would get from the active policy (SPEC 7 contract)."""
+
 import json
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,16 +15,18 @@ from tickets.services.scoring import compute_score
 
 
 class Command(BaseCommand):
+    """Print `{"score": float, "level": "P0".."P3"}` with --json, else a breakdown."""
+
     help = "Score a hypothetical request with the active policy (nothing is stored)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--impact", required=True, help="Affected customers (>= 0).")
         parser.add_argument("--window-hours", required=True, help="Time window in hours.")
         parser.add_argument("--tier", required=True, help="Tier code, e.g. PLATINUM.")
         parser.add_argument("--difficulty", required=True, help="Difficulty 1..5.")
         parser.add_argument("--json", action="store_true", help="Print a JSON object.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             data = validate_request(
                 title="-",

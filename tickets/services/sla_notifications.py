@@ -1,0 +1,86 @@
+"""Pre-breach warnings by e-mail (SPEC 1 "Deadlines"): when requests enter "at risk" or
+"due", their assignees and the supervisors are told.
+
+refresh_sla_states enqueues one django-q2 task per state and run, on commit (a rolled-back
+job warns nobody). The task sends one e-mail per assignee, listing their requests, and one
+to the supervisors listing them all, so thousands of requests turning at once cost a few
+e-mails rather than thousands.
+"""
+
+from collections import defaultdict
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from staffing.models import Agent
+
+from ..models import Ticket
+
+TASK = "tickets.tasks.send_sla_warnings"
+# Requests per task: keeps each task's arguments and e-mails a sensible size.
+IDS_PER_TASK = 1_000
+
+
+def enqueue(*, state: str, ticket_ids: list[int]) -> None:
+    for start in range(0, len(ticket_ids), IDS_PER_TASK):
+        transaction.on_commit(
+            partial(async_task, TASK, state, ticket_ids[start : start + IDS_PER_TASK])
+        )
+
+
+def _message(state: str, tickets: list[Ticket], language: str, to: list[str]) -> EmailMessage:
+    with translation.override(language):
+        label = Ticket.SlaState(state).label
+        subject = _("[Expedite Desk] %(count)d requests %(state)s") % {
+            "count": len(tickets),
+            "state": str(label).lower(),
+        }
+        lines = [
+            _("%(reference)s %(level)s “%(title)s”: handling due %(due)s")
+            % {
+                "reference": ticket.reference,
+                "level": ticket.level,
+                "title": ticket.title,
+                "due": ticket.handling_due.isoformat(timespec="minutes"),
+            }
+            for ticket in tickets
+        ]
+    return EmailMessage(
+        subject=subject, body="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+
+
+def send_sla_warnings(state: str, ticket_ids: list[int]) -> int:
+    """Tell the assignees and supervisors which requests entered `state`; returns the
+    number of e-mails sent. Requests that left the state since are skipped."""
+    tickets = list(
+        Ticket.objects.filter(pk__in=ticket_ids, sla_state=state)
+        .select_related("assignee__user")
+        .order_by("handling_due", "pk")
+    )
+    if not tickets:
+        return 0
+    agents: dict[int, Agent] = {}
+    by_agent: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in tickets:
+        if ticket.assignee is not None and ticket.assignee.user.email:
+            agents[ticket.assignee.pk] = ticket.assignee
+            by_agent[ticket.assignee.pk].append(ticket)
+    messages = [
+        _message(state, mine, agents[pk].language, [agents[pk].user.email])
+        for pk, mine in by_agent.items()
+    ]
+    supervisors = list(
+        User.objects.filter(groups__name="supervisor", is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if supervisors:
+        messages.append(_message(state, tickets, settings.LANGUAGE_CODE, supervisors))
+    return get_connection().send_messages(messages) or 0
