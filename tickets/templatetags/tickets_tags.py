@@ -102,7 +102,8 @@ def board_rows(
             f"<td>{escape(row['customer__name'])} "
             f'<span class="text-body-secondary small">{tiers[row["customer__tier"]]}</span></td>'
             f"<td>{categories[row['category']]}</td><td>{escape(row['title'])}</td>"
-            f"<td>{row['score'].normalize():f}</td><td>{durations.say(now - row['created_at'])}</td>"
+            f"<td>{row['score'].normalize():f}</td>"
+            f"<td>{durations.say(now - row['created_at'])}</td>"
             f'<td><span class="sla-badge sla-badge-{sla_state}">{countdown}</span></td>'
             f"<td>{escape(assignee) if assignee else '—'}</td>"
             f"<td>{statuses[row['status']]}</td><td>{lanes[row['lane']]}</td></tr>"
