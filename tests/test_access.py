@@ -141,6 +141,7 @@ OK, REFUSED, TO_ADMIN_LOGIN = 200, 403, 302
 # Expected status per role (agent, supervisor, customer) for each page.
 ROLE_MATRIX = {
     "/queue/": (OK, OK, REFUSED),
+    "/tickets/new/": (OK, OK, REFUSED),
     "/tickets/{ref}/": (OK, OK, REFUSED),
     "/tickets/{ref}/manage/": (OK, OK, REFUSED),
     "/monitoring/": (REFUSED, OK, REFUSED),
