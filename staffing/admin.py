@@ -1,4 +1,8 @@
+from datetime import date
+
 from django.contrib import admin
+from django.db.models import Count, Max
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -13,10 +17,53 @@ from .models import (
 )
 
 
+class RelatedRowsFilter(admin.SimpleListFilter):
+    """Rows with or without any row behind the reverse relation named by `parameter_name`."""
+
+    with_label: str | Promise
+    without_label: str | Promise
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.with_label), ("no", self.without_label)]
+
+    def queryset(self, request, queryset):
+        # exclude() on a multi-valued relation is a subquery, so no row is listed twice.
+        lookup = {f"{self.parameter_name}__isnull": True}
+        if self.value() == "yes":
+            return queryset.exclude(**lookup)
+        if self.value() == "no":
+            return queryset.filter(**lookup)
+        return queryset
+
+
+class AgentsFilter(RelatedRowsFilter):
+    # A skill no agent has strands its category's requests: routing and claim-next
+    # both give a request only to an agent with the category's skill.
+    title = _("agents")
+    parameter_name = "agents"
+    with_label = _("With agents")
+    without_label = _("Without agents")
+
+
+class HolidaysFilter(RelatedRowsFilter):
+    title = _("holidays")
+    parameter_name = "holidays"
+    with_label = _("With holidays")
+    without_label = _("Without holidays")
+
+
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "agent_count"]
+    list_filter = [AgentsFilter]
     search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(agent_count=Count("agents"))
+
+    @admin.display(description=_("agents"), ordering="agent_count")
+    def agent_count(self, skill: Skill) -> int:
+        return skill.agent_count
 
 
 class ServiceWindowInline(admin.TabularInline):
@@ -31,9 +78,27 @@ class HolidayInline(admin.TabularInline):
 
 @admin.register(ServiceCalendar)
 class ServiceCalendarAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "holiday_count", "last_holiday"]
+    list_filter = [HolidaysFilter]
     search_fields = ["code", "name"]
     inlines = [ServiceWindowInline, HolidayInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(holiday_count=Count("holidays"), last_holiday=Max("holidays__date"))
+        )
+
+    @admin.display(description=_("holidays"), ordering="holiday_count")
+    def holiday_count(self, calendar: ServiceCalendar) -> int:
+        return calendar.holiday_count
+
+    # Holidays are entered year by year: a last holiday in the past means next year's
+    # are missing and the SLA clocks will run through them.
+    @admin.display(description=_("last holiday"), ordering="last_holiday")
+    def last_holiday(self, calendar: ServiceCalendar) -> date | None:
+        return calendar.last_holiday
 
 
 @admin.register(ServiceWindow)

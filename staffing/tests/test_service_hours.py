@@ -1,4 +1,6 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,17 +15,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKDAYS = range(5)
 
-ALWAYS = ServiceHours(windows={day: [(0, 1440)] for day in range(7)}, holidays=set(), tz=SHANGHAI)
-ALWAYS_BERLIN = ServiceHours(
-    windows={day: [(0, 1440)] for day in range(7)}, holidays=set(), tz=BERLIN
-)
-OFFICE = ServiceHours(windows={day: [(540, 1020)] for day in WEEKDAYS}, holidays=set(), tz=SHANGHAI)
-LUNCH_BREAK = ServiceHours(
-    windows={day: [(540, 720), (780, 1080)] for day in WEEKDAYS}, holidays=set(), tz=SHANGHAI
-)
-BERLIN_12H = ServiceHours(
-    windows={day: [(480, 1200)] for day in WEEKDAYS}, holidays=set(), tz=BERLIN
-)
+ALL_DAY = {day: [(0, 1440)] for day in range(7)}
+NINE_TO_FIVE = {day: [(540, 1020)] for day in WEEKDAYS}
+WITH_LUNCH = {day: [(540, 720), (780, 1080)] for day in WEEKDAYS}
+EIGHT_TO_EIGHT = {day: [(480, 1200)] for day in WEEKDAYS}
+
+ALWAYS = ServiceHours(windows=ALL_DAY, holidays=set(), tz=SHANGHAI)
+ALWAYS_BERLIN = ServiceHours(windows=ALL_DAY, holidays=set(), tz=BERLIN)
+OFFICE = ServiceHours(windows=NINE_TO_FIVE, holidays=set(), tz=SHANGHAI)
+LUNCH_BREAK = ServiceHours(windows=WITH_LUNCH, holidays=set(), tz=SHANGHAI)
+BERLIN_12H = ServiceHours(windows=EIGHT_TO_EIGHT, holidays=set(), tz=BERLIN)
 
 
 def sh(*args: int) -> datetime:
@@ -237,12 +238,24 @@ def test_add_gives_up_when_every_service_day_is_a_holiday():
 
 # Property tests. Fixtures stay out of them: hypothesis refuses function-scoped fixtures.
 
-CALENDARS = st.sampled_from([ALWAYS, ALWAYS_BERLIN, OFFICE, LUNCH_BREAK, BERLIN_12H])
-STARTS = st.datetimes(
-    min_value=datetime(2025, 1, 1),
-    max_value=datetime(2028, 12, 31),
-    timezones=st.sampled_from([UTC, SHANGHAI, BERLIN]),
-)
+# Chile changes its clocks at midnight: on the first Sunday of September local midnight
+# does not exist, and in April the last hour of Saturday happens twice.
+SANTIAGO = ZoneInfo("America/Santiago")
+ZONES = st.sampled_from([UTC, SHANGHAI, BERLIN, SANTIAGO])
+# Weekly windows and the zone they are read in. Each example builds its own ServiceHours
+# with holidays drawn around its start.
+SHAPES = [
+    (ALL_DAY, SHANGHAI),
+    (ALL_DAY, BERLIN),
+    (ALL_DAY, SANTIAGO),
+    (NINE_TO_FIVE, SHANGHAI),
+    (WITH_LUNCH, SHANGHAI),
+    (EIGHT_TO_EIGHT, BERLIN),
+    # Friday evening to Monday morning: windows meet at the midnights Santiago skips.
+    ({4: [(1080, 1440)], 5: [(0, 1440)], 6: [(0, 1440)], 0: [(0, 360)]}, SANTIAGO),
+]
+FIRST, LAST = datetime(2025, 1, 1), datetime(2028, 12, 31)
+STARTS = st.datetimes(min_value=FIRST, max_value=LAST, timezones=ZONES)
 MAX_HOURS = 720
 DURATIONS = st.one_of(
     st.integers(1, MAX_HOURS * 60).map(lambda minutes: timedelta(minutes=minutes)),
@@ -250,29 +263,116 @@ DURATIONS = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(hours=CALENDARS, start=STARTS, first=DURATIONS, second=DURATIONS)
+def clock_changes(tz: ZoneInfo) -> list[datetime]:
+    """The instants (UTC) at which `tz` changes its offset, found hour by hour: the zones
+    used here change on the hour."""
+    instants = (
+        datetime(FIRST.year, 1, 1, tzinfo=UTC) + timedelta(hours=n)
+        for n in range((LAST - FIRST).days * 24 + 48)
+    )
+    return [
+        after
+        for before, after in pairwise(instants)
+        if before.astimezone(tz).utcoffset() != after.astimezone(tz).utcoffset()
+    ]
+
+
+CLOCK_CHANGES = {tz: clock_changes(tz) for tz in {tz for _, tz in SHAPES}}
+
+
+class Scenario(NamedTuple):
+    hours: ServiceHours
+    # The same windows and zone without the holidays.
+    plain: ServiceHours
+    holidays: frozenset[date]
+    start: datetime
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    windows, tz = draw(st.sampled_from(SHAPES))
+    changes = CLOCK_CHANGES[tz]
+    change = draw(st.sampled_from(changes)) if changes and draw(st.booleans()) else None
+    if change is None:
+        start = draw(STARTS)
+    else:
+        # Days either side of a clock change, where calendar and real time part.
+        shift = draw(st.integers(-4 * 86_400_000_000, 4 * 86_400_000_000))
+        start = (change + timedelta(microseconds=shift)).astimezone(draw(ZONES))
+    first_day = start.astimezone(tz).date()
+    holidays: set[date] = set()
+    # Runs of consecutive holidays, a national week off among them.
+    runs = st.lists(st.tuples(st.integers(-3, 60), st.integers(1, 7)), max_size=4)
+    for offset, length in draw(runs):
+        holidays.update(first_day + timedelta(days=offset + n) for n in range(length))
+    if draw(st.booleans()):
+        # A Friday off: the weekday calendars close from Thursday's closing to Monday's opening.
+        holidays.add(first_day + timedelta(days=(4 - first_day.weekday()) % 7))
+    if change is not None and draw(st.booleans()):
+        # The 23- or 25-hour day itself.
+        holidays.add(change.astimezone(tz).date())
+    return Scenario(
+        hours=ServiceHours(windows=windows, holidays=holidays, tz=tz),
+        plain=ServiceHours(windows=windows, holidays=set(), tz=tz),
+        holidays=frozenset(holidays),
+        start=start,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenario=scenarios(), first=DURATIONS, second=DURATIONS)
 def test_adding_twice_equals_adding_the_sum(
-    hours: ServiceHours, start: datetime, first: timedelta, second: timedelta
+    scenario: Scenario, first: timedelta, second: timedelta
 ):
+    hours, start = scenario.hours, scenario.start
     assert hours.add(hours.add(start, first), second) == hours.add(start, first + second)
 
 
-@settings(max_examples=200, deadline=None)
-@given(hours=CALENDARS, start=STARTS, duration=DURATIONS)
-def test_add_lands_inside_service_hours_or_at_their_end(
-    hours: ServiceHours, start: datetime, duration: timedelta
-):
+@settings(max_examples=300, deadline=None)
+@given(scenario=scenarios(), duration=DURATIONS)
+def test_add_lands_inside_service_hours_or_at_their_end(scenario: Scenario, duration: timedelta):
     # In UTC: subtracting from a local time is wall-clock arithmetic, which loses the
     # fold of a repeated hour.
-    result = hours.add(start, duration).astimezone(UTC)
-    assert hours.is_open(result) or hours.is_open(result - timedelta(microseconds=1))
+    result = scenario.hours.add(scenario.start, duration).astimezone(UTC)
+    assert scenario.hours.is_open(result) or scenario.hours.is_open(
+        result - timedelta(microseconds=1)
+    )
 
 
-@settings(max_examples=200, deadline=None)
-@given(hours=CALENDARS, start=STARTS, duration=DURATIONS)
-def test_elapsed_undoes_add(hours: ServiceHours, start: datetime, duration: timedelta):
+@settings(max_examples=300, deadline=None)
+@given(scenario=scenarios(), duration=DURATIONS)
+def test_elapsed_undoes_add(scenario: Scenario, duration: timedelta):
+    hours, start = scenario.hours, scenario.start
     assert hours.elapsed(start, hours.add(start, duration)) == duration
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scenario=scenarios(),
+    # Whole days drawn apart from the rest: hypothesis favours small integers, and a
+    # span of seconds would seldom reach past the first holiday.
+    length=st.builds(
+        lambda days, microseconds: timedelta(days=days, microseconds=microseconds),
+        st.integers(0, 60),
+        st.integers(0, 86_400_000_000 - 1),
+    ),
+)
+def test_a_holiday_removes_exactly_the_service_time_of_its_day(
+    scenario: Scenario, length: timedelta
+):
+    # The three properties above hold as well for a calendar that ignores its holidays;
+    # this one compares with the same calendar without them. All in UTC, since comparing
+    # two times of one zone ignores the fold.
+    tz = scenario.hours.tz
+    start = scenario.start.astimezone(UTC)
+    end = start + length
+    expected = scenario.plain.elapsed(start, end)
+    for day in scenario.holidays:
+        opens = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+        closes = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
+        expected -= scenario.plain.elapsed(max(start, opens), min(end, closes))
+        assert not scenario.hours.is_open(opens + (closes - opens) / 2)
+    assert scenario.hours.elapsed(start, end) == expected
 
 
 @settings(max_examples=200, deadline=None)
