@@ -49,7 +49,8 @@ lint: $(VENV)/.installed
 
 # The service layer and jobs are typed (STYLE.md); views and tests are not checked.
 TYPED := tickets/services tickets/tasks.py quotas/services.py quotas/tasks.py \
-	staffing/services.py staffing/service_hours.py staffing/capacity.py
+	staffing/services.py staffing/service_hours.py staffing/capacity.py \
+	monitoring/services monitoring/tasks.py
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy $(TYPED)

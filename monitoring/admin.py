@@ -45,6 +45,7 @@ class ThresholdsAdmin(admin.ModelAdmin):
         "response_severe_multiple",
         "utilisation_warning",
         "error_rate_warning",
+        "breaches_warning",
     ]
 
     def has_add_permission(self, request) -> bool:

@@ -25,7 +25,10 @@ class PlannerForm(forms.Form):
         label=_("Shrinkage"), initial=capacity.DEFAULT_SHRINKAGE, min_value=0, max_value=0.95
     )
     max_occupancy = forms.FloatField(
-        label=_("Maximum occupancy"), initial=0.85, min_value=0.1, max_value=1
+        label=_("Maximum occupancy"),
+        initial=capacity.DEFAULT_MAX_OCCUPANCY,
+        min_value=0.1,
+        max_value=1,
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -41,17 +44,17 @@ class PlannerForm(forms.Form):
         return {name: field.initial for name, field in self.fields.items()}
 
 
+# The windows of monitoring.services.window, with their labels.
+WINDOW_CHOICES = [
+    ("hour", _("Last hour")),
+    ("today", _("Today")),
+    ("7d", _("7 days")),
+    ("month", _("This month")),
+]
+
+
 class DashboardForm(forms.Form):
-    window = forms.ChoiceField(
-        label=_("Window"),
-        required=False,
-        choices=[
-            ("hour", _("Last hour")),
-            ("today", _("Today")),
-            ("7d", _("7 days")),
-            ("month", _("This month")),
-        ],
-    )
+    window = forms.ChoiceField(label=_("Window"), required=False, choices=WINDOW_CHOICES)
     tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.all(), required=False)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False

@@ -1,7 +1,14 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+# A rate threshold is a share: above 0 (the smallest step of three decimals) and at most 1.
+RATE_VALIDATORS = [MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal(1))]
 
 
 class Thresholds(models.Model):
@@ -13,30 +20,48 @@ class Thresholds(models.Model):
         max_digits=5,
         decimal_places=2,
         default=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     backlog_red_multiple = models.DecimalField(
         _("backlog red at (x urgent agents on shift)"),
         max_digits=5,
         decimal_places=2,
         default=4,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     response_warning_multiple = models.DecimalField(
         _("response time warning above (x commitment)"),
         max_digits=5,
         decimal_places=2,
         default=1,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     response_severe_multiple = models.DecimalField(
         _("response time severe from (x commitment)"),
         max_digits=5,
         decimal_places=2,
         default=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     utilisation_warning = models.DecimalField(
-        _("urgent lane utilisation warning at"), max_digits=4, decimal_places=3, default="0.85"
+        _("urgent lane utilisation warning at"),
+        max_digits=4,
+        decimal_places=3,
+        default="0.85",
+        validators=RATE_VALIDATORS,
     )
     error_rate_warning = models.DecimalField(
-        _("error rate warning at"), max_digits=4, decimal_places=3, default="0.05"
+        _("error rate warning at"),
+        max_digits=4,
+        decimal_places=3,
+        default="0.05",
+        validators=RATE_VALIDATORS,
+    )
+    breaches_warning = models.PositiveIntegerField(
+        _("SLA breaches warning at (in the last hour)"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Requests that breached their SLA in the snapshot job's one-hour window."),
     )
 
     class Meta:
@@ -63,10 +88,28 @@ class Thresholds(models.Model):
                 name="thresholds_rates_unit_range",
                 violation_error_message=_("Rates must be greater than 0 and at most 1."),
             ),
+            models.CheckConstraint(
+                condition=Q(breaches_warning__gte=1),
+                name="thresholds_breaches_positive",
+                violation_error_message=_("The breaches warning is at least 1."),
+            ),
         ]
 
     def __str__(self) -> str:
         return str(_("Monitoring thresholds"))
+
+    def clean(self) -> None:
+        """The orderings the constraints enforce, as errors on the field to correct (the
+        admin form shows them there rather than as one message at the top)."""
+        errors = {}
+        yellow, red = self.backlog_yellow_multiple, self.backlog_red_multiple
+        if yellow is not None and red is not None and not red > yellow:
+            errors["backlog_red_multiple"] = _("Red must be above yellow.")
+        warning, severe = self.response_warning_multiple, self.response_severe_multiple
+        if warning is not None and severe is not None and not severe > warning:
+            errors["response_severe_multiple"] = _("Severe must be above warning.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Snapshot(models.Model):

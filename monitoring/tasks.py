@@ -2,17 +2,16 @@
 
 from typing import Any
 
+from . import services
 from .models import Alert
-from .services import email_supervisors
-from .services import snapshot_metrics as _snapshot
 
 
 def snapshot_metrics() -> dict[str, Any]:
-    snapshot = _snapshot()
-    return {"taken_at": snapshot.taken_at.isoformat(), **snapshot.metrics}
+    """The snapshot and its alert counts, as `snapshot_metrics --json` prints them."""
+    return services.snapshot_metrics().summary()
 
 
 def email_alert(alert_id: int) -> None:
     alert = Alert.objects.filter(pk=alert_id).first()
     if alert is not None:
-        email_supervisors(alert)
+        services.email_supervisors(alert=alert)

@@ -158,12 +158,14 @@ ROLE_MATRIX = {
 }
 
 
-@pytest.mark.parametrize("page", ROLE_MATRIX)
-def test_role_matrix(client, users, customer_a, page):
+@pytest.mark.parametrize("address", ROLE_MATRIX)
+def test_role_matrix(client, users, customer_a, address):
     from conftest import make_request
 
     ticket = make_request(customer=customer_a)
-    url = page.format(ref=ticket.reference)
-    for role, expected in zip(["agent", "supervisor", "customer"], ROLE_MATRIX[page], strict=True):
+    url = address.format(ref=ticket.reference)
+    for role, expected in zip(
+        ["agent", "supervisor", "customer"], ROLE_MATRIX[address], strict=True
+    ):
         client.force_login(users[role])
         assert client.get(url).status_code == expected, (role, url)

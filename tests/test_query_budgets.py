@@ -57,13 +57,13 @@ CUSTOMER_PAGES = ["/portal/", "/portal/quota/", "/portal/requests/{ref}/", "/sta
 SUPERVISOR_PAGES = ["/billing/", "/monitoring/review/{period}/", "/admin/tickets/ticket/"]
 
 
-@pytest.mark.parametrize("page", CUSTOMER_PAGES + SUPERVISOR_PAGES)
+@pytest.mark.parametrize("address", CUSTOMER_PAGES + SUPERVISOR_PAGES)
 def test_page_queries_do_not_grow_with_rows(
-    client, customer_a, customer_a_user, supervisor_user, page
+    client, customer_a, customer_a_user, supervisor_user, address
 ):
-    client.force_login(customer_a_user if page in CUSTOMER_PAGES else supervisor_user)
+    client.force_login(customer_a_user if address in CUSTOMER_PAGES else supervisor_user)
     first = add_rows(customer_a, 2, start=0)
-    url = page.format(ref=first.reference, period=timezone.now().strftime("%Y-%m"))
+    url = address.format(ref=first.reference, period=timezone.now().strftime("%Y-%m"))
     few = queries(client, url)
     TicketEvent.objects.bulk_create(
         TicketEvent(

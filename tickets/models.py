@@ -625,6 +625,8 @@ class TicketEvent(models.Model):
         indexes = [
             # The request page's timeline.
             models.Index(fields=["ticket", "at"], name="event_ticket_timeline_idx"),
+            # Monitoring's error rate: reopen and error-flag events in a time window.
+            models.Index(fields=["kind", "at"], name="event_kind_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -44,13 +47,25 @@ def sparkline(values: list[float | None], label: str) -> SafeString:
     )
 
 
+LIGHT_LABELS = {
+    "green": gettext_lazy("green"),
+    "normal": gettext_lazy("normal"),
+    "yellow": gettext_lazy("yellow"),
+    "warning": gettext_lazy("warning"),
+    "red": gettext_lazy("red"),
+    "severe": gettext_lazy("severe"),
+    "none": gettext_lazy("no data"),
+}
+
+
 @register.simple_tag
-def light(state: str, text: str) -> SafeString:
+def light(state: str, text: str | None = None) -> SafeString:
+    """A light's badge; `data-state` keeps the untranslated state for tests and styling."""
     return format_html(
         '<span class="badge {} light" data-state="{}">{}</span>',
         LIGHT_CLASSES.get(state, "text-bg-secondary"),
         state,
-        text,
+        text if text is not None else LIGHT_LABELS.get(state, state),
     )
 
 
@@ -62,6 +77,12 @@ def percent(value: float | None) -> str:
 @register.filter
 def number(value: float | None, places: int = 1) -> str:
     return str(_("no data")) if value is None else f"{value:.{places}f}"
+
+
+@register.filter
+def plain(value: Decimal | float) -> str:
+    """A threshold as typed: 2, 3.5 or 0.125, without trailing zeros."""
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 @register.filter

@@ -19,8 +19,17 @@ def test_supervisor_sees_lights_and_a_chart_and_acknowledges_an_alert(page, live
         snapshot_metrics(now=timezone.now() - timezone.timedelta(hours=hours))
     log_in(page, live_server, "boss")
     expect(page).to_have_url(f"{live_server.url}/monitoring/")
-    expect(page.locator("#lights .light").first).to_have_attribute("data-state", "red")
-    expect(page.locator("#charts svg.sparkline")).to_have_count(1)
+    # Three urgent requests wait and nobody is on shift: red.
+    expect(page.locator("#light-backlog .light")).to_have_attribute("data-state", "red")
+    expect(page.locator("#light-backlog .light")).to_have_text("red")
+    # The backlog's trend over the three snapshots: 1, 2, 3 waiting.
+    chart = page.locator("#charts svg.sparkline")
+    expect(chart).to_have_count(1)
+    expect(chart).to_have_attribute("aria-label", "Urgent backlog")
+    points = chart.locator("polyline").get_attribute("points").split()
+    assert len(points) == 3
+    heights = [float(point.split(",")[1]) for point in points]
+    assert heights[0] > heights[1] > heights[2]  # rising: SVG's y grows downwards
     alert = page.locator("#alerts li[data-kind=backlog]")
     alert.get_by_role("button", name="Acknowledge").click()
     expect(page.locator(".alert-success")).to_contain_text("Alert acknowledged.")
