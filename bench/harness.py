@@ -6,6 +6,7 @@ A benchmark script imports this module first (`from harness import ...`), calls
 """
 
 import gc
+import logging
 import math
 import os
 import statistics
@@ -38,6 +39,9 @@ def setup_django() -> None:
     # Production jobs run with DEBUG off; with it on every query is also formatted and
     # logged, which would inflate the timings (Django's test runner does the same).
     settings.DEBUG = False
+    # The jobs enqueue e-mails through django-q2, which logs every enqueue at INFO; the
+    # figures are the output here, not the queue.
+    logging.getLogger("django-q").setLevel(logging.WARNING)
     # As expedite_site/wsgi.py does for the web server: the start-up objects leave the
     # garbage collector's generations.
     gc.freeze()
