@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from staffing.models import Agent
+from staffing.services import project_zone
 
 from ..models import Ticket
 
@@ -47,7 +48,8 @@ def _message(state: str, tickets: list[Ticket], language: str, to: list[str]) ->
                 "reference": ticket.reference,
                 "level": ticket.level,
                 "title": ticket.title,
-                "due": ticket.handling_due.isoformat(timespec="minutes"),
+                # The desk's own clock, as every page shows it, not the stored UTC.
+                "due": ticket.handling_due.astimezone(project_zone()).strftime("%Y-%m-%d %H:%M"),
             }
             for ticket in tickets
         ]

@@ -82,6 +82,9 @@ def test_warning_shares_follow_the_policy(
         [agent.user.email, supervisor_user.email]
     )
     assert all(ticket.reference in m.body for m in warned)
+    # The due time in the desk's time zone, as the pages show it.
+    local_due = ticket.handling_due.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert all(local_due.strftime("%Y-%m-%d %H:%M") in m.body for m in warned)
     with django_capture_on_commit_callbacks(execute=True):
         assert state_at(ticket, START + timedelta(minutes=107)) == "warning"
         assert state_at(ticket, START + timedelta(minutes=108)) == "due"
