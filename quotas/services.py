@@ -322,6 +322,12 @@ def refund_credit(
     return refund
 
 
+def was_refunded(*, reference: str) -> bool:
+    return LedgerEntry.objects.filter(
+        request_reference=reference, kind=LedgerEntry.Kind.REFUND
+    ).exists()
+
+
 @transaction.atomic
 def record_purchase(
     *,

@@ -38,7 +38,8 @@ from quotas.services import (
 )
 from tickets.models import Ticket, TicketEvent
 from tickets.services import workflow
-from tickets.services.priority import override_level
+from tickets.services.errors import TicketError
+from tickets.services.priority import clear_override, override_level
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -249,6 +250,21 @@ def test_triaging_down_to_p3_refunds_the_credit_once(supervisor_user):
         LedgerEntry.objects.filter(kind="refund", request_reference=ticket.reference).count() == 1
     )
     assert_ledger_matches_balances(customer)
+
+
+def test_a_refunded_request_does_not_turn_urgent_again_by_clearing_the_triage(supervisor_user):
+    customer = gold_with_quota(2)
+    ticket = urgent(customer)
+    override_level(ticket=ticket, level="P3", reason="not urgent", actor=supervisor_user)
+    with pytest.raises(TicketError, match="refunded"):
+        clear_override(ticket=ticket, actor=supervisor_user)
+    ticket.refresh_from_db()
+    assert (ticket.level, ticket.override_level) == ("P3", "P3")
+    assert Balance.objects.get(customer=customer, source="included").remaining == 2
+    # An explicit override is the supervisor's decision, and stays possible.
+    override_level(ticket=ticket, level="P1", reason="customer escalated", actor=supervisor_user)
+    ticket.refresh_from_db()
+    assert ticket.level == "P1"
 
 
 def test_a_merged_request_gets_its_credit_back(agent):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quotas.models import Level
-from quotas.services import refund_credit
+from quotas.services import refund_credit, was_refunded
 from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import Ticket, TicketEvent
@@ -323,6 +323,15 @@ def clear_override(*, ticket: Ticket, actor: User) -> Ticket:
     ticket = load_for_update(ticket)
     if not ticket.override_level:
         raise TicketError(_("This request has no override to clear."))
+    if ticket.override_level == Level.P3 and was_refunded(reference=ticket.reference):
+        # Clearing would let the score make it urgent again, and re-scoring keep it so,
+        # with the customer's credit already given back.
+        raise TicketError(
+            _(
+                "This request's urgent credit was refunded when it was triaged to P3, so it "
+                "stays in the regular process. To make it urgent again, override its level."
+            )
+        )
     keeper = LevelKeeper(now=timezone.now())
     ticket.override_level, ticket.override_reason = "", ""
     level = resolve_level(
