@@ -61,8 +61,8 @@ def run(*, tickets: int, open_tickets: int, runs: int) -> tuple[str, dict[str, A
 
     from monitoring.models import Snapshot
     from monitoring.services import monthly_review, snapshot_metrics, ticket_metrics
-    from monitoring.services.review import month_bounds, previous_period
-    from quotas.services import period_of
+    from monitoring.services.review import month_bounds
+    from quotas.services import period_of, previous_period
     from tickets.models import Ticket
     from tickets.services.demo import seed_demo
 

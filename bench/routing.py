@@ -55,7 +55,8 @@ MAX_LOAD_RANGE = (3, 10)
 FULL_SHARE = 0.5
 BUDGET_MS = 20.0
 # staffing.services.reserve_agent: the lane's routing mode, the pick, the conditional
-# UPDATE; the same whatever the staff and backlog (tests/test_routing_and_notifications).
+# UPDATE; the same whatever the staff and backlog (staffing/tests/test_lanes.py,
+# test_routing_costs_the_same_queries_for_any_number_of_agents).
 ROUTING_QUERIES = 3
 BUDGET = (
     "budget: routing one request with 500 agents and 50,000 open tickets: "

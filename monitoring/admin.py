@@ -15,11 +15,24 @@ PRIVILEGE_FIELDS = ("is_superuser", "user_permissions")
 class RoleUserAdmin(UserAdmin):
     """Supervisors manage accounts (agents, customers' portal users), but an account's
     rights come only from the three roles: without this, Django's user admin lets anyone
-    with change_user tick "superuser" or grant any permission, themselves included."""
+    with change_user tick "superuser" or grant any permission, themselves included.
+
+    Accounts with rights beyond the roles (superusers, single permissions, other groups)
+    are an operator's: hidden from supervisors, whose password reset would otherwise take
+    them over, and whose group list would drop the groups it does not show. Here, beside
+    the roles' migrations, rather than in an app of its own."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         users = super().get_queryset(request)
-        return users if request.user.is_superuser else users.filter(is_superuser=False)
+        if request.user.is_superuser:
+            return users
+        beyond_roles = Group.objects.exclude(name__in=ROLES)
+        return (
+            users.filter(is_superuser=False)
+            .exclude(user_permissions__isnull=False)
+            .exclude(groups__in=beyond_roles)
+            .distinct()
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))

@@ -10,7 +10,11 @@ from tickets.models import Category
 
 
 class PlannerForm(forms.Form):
-    """Targets for the Erlang C planner on the staffing page (GET, changes nothing)."""
+    """Targets for the Erlang C planner on the staffing page (GET, changes nothing).
+
+    `max_occupancy`: the cap offered first. The page passes the desk's utilisation
+    warning, so a lane staffed as planned does not trip the utilisation alert; the
+    command keeps the textbook's uncapped 1.0."""
 
     target_level = forms.FloatField(
         label=_("Share answered in time"),
@@ -31,8 +35,11 @@ class PlannerForm(forms.Form):
         max_value=1,
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(
+        self, *args, max_occupancy: float = capacity.DEFAULT_MAX_OCCUPANCY, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["max_occupancy"].initial = max_occupancy
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_class = "row row-cols-sm-auto g-2 align-items-end"

@@ -71,7 +71,7 @@ def review(request: HttpRequest, period: str) -> HttpResponse:
         {
             "period": period,
             "rows": services.monthly_review(period=period),
-            "columns": services.REVIEW_COLUMNS,
+            "columns": [services.COLUMN_LABELS[column] for column in services.REVIEW_COLUMNS],
         },
     )
 
@@ -87,6 +87,6 @@ def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @permission_required("staffing.manage_staffing", raise_exception=True)
 def staffing(request: HttpRequest) -> HttpResponse:
-    form = PlannerForm(request.GET or None)
+    form = PlannerForm(request.GET or None, max_occupancy=services.planner_occupancy_cap())
     overview = services.staffing_overview(now=timezone.now(), targets=form.targets())
     return render(request, "monitoring/staffing.html", {"form": form, "data": overview})

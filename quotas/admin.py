@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,7 @@ from .models import (
     Subscription,
     Tier,
 )
-from .services import grant_current_month
+from .services import grant_current_month, validate_subscription_end
 
 
 @admin.register(Tier)
@@ -117,6 +118,20 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class SubscriptionForm(forms.ModelForm):
+    class Meta:
+        model = Subscription
+        fields = ["ends"]
+
+    def clean_ends(self) -> str:
+        try:
+            return validate_subscription_end(
+                subscription=self.instance, ends=self.cleaned_data["ends"]
+            )
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdmin):
     """Subscriptions start through record_purchase (the billing page), which bills and
@@ -126,6 +141,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     list_filter = ["product"]
     list_select_related = ["customer", "product"]
     search_fields = ["customer__name"]
+    form = SubscriptionForm
     fields = ["customer", "product", "starts", "ends"]
     readonly_fields = ["customer", "product", "starts"]
 

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -73,6 +74,23 @@ def validate_period(period: str) -> str:
     return parsed.strftime("%Y-%m")
 
 
+def validate_subscription_end(
+    *, subscription: Subscription, ends: str, now: datetime | None = None
+) -> str:
+    """The last month a subscription runs, as YYYY-MM ("" for no end). Months are compared
+    as text, so only the normalised form is stored; months already billed stay billed."""
+    if not ends:
+        return ""
+    ends = validate_period(ends)
+    earliest = max(subscription.starts, period_of(now or timezone.now()))
+    if ends < earliest:
+        raise ValueError(
+            _("The last month cannot be before %(month)s: earlier months are already billed.")
+            % {"month": earliest}
+        )
+    return ends
+
+
 @dataclass(frozen=True)
 class Option:
     kind: str
@@ -100,8 +118,29 @@ def running_subscriptions(period: str) -> QuerySet[Subscription]:
     return Subscription.objects.filter(Q(ends="") | Q(ends__gte=period), starts__lte=period)
 
 
-def _options(customer: Customer, *, allowed: bool) -> list[Option]:
-    tier = customer.tier
+class OptionFacts:
+    """What a customer's options depend on, each read on first use: a page that checks
+    several levels reads them once, one that needs no options not at all."""
+
+    def __init__(self, customer: Customer) -> None:
+        self.customer = customer
+
+    @cached_property
+    def products(self) -> list[Product]:
+        products = Product.objects.filter(is_active=True)
+        # A second subscription would be refused by record_purchase: do not offer it.
+        running = running_subscriptions(period_of(timezone.now()))
+        if running.filter(customer=self.customer).exists():
+            products = products.exclude(kind=Product.Kind.SUBSCRIPTION)
+        return list(products)
+
+    @cached_property
+    def better_tier(self) -> Tier | None:
+        return Tier.objects.filter(rank__gt=self.customer.tier.rank).order_by("rank").first()
+
+
+def _options(facts: OptionFacts, *, allowed: bool) -> list[Option]:
+    tier = facts.customer.tier
     options = []
     if allowed:
         options.append(
@@ -111,18 +150,14 @@ def _options(customer: Customer, *, allowed: bool) -> list[Option]:
                 tier.extra_request_price,
             )
         )
-        products = Product.objects.filter(is_active=True)
-        # A second subscription would be refused by record_purchase: do not offer it.
-        if running_subscriptions(period_of(timezone.now())).filter(customer=customer).exists():
-            products = products.exclude(kind=Product.Kind.SUBSCRIPTION)
-        for product in products:
+        for product in facts.products:
             label = (
                 _("Buy %(name)s: %(credits)d credits for ¥%(price)s, they never expire")
                 if product.kind == Product.Kind.BUNDLE
                 else _("Subscribe to %(name)s: %(credits)d credits a month for ¥%(price)s a month")
             ) % {"name": product.name, "credits": product.credits, "price": product.price}
             options.append(Option(product.kind, label, product.price))
-    better = Tier.objects.filter(rank__gt=tier.rank).order_by("rank").first()
+    better = facts.better_tier
     if better is not None:
         options.append(
             Option("upgrade", _("Upgrade to %(tier)s") % {"tier": better.get_code_display()})
@@ -143,12 +178,15 @@ def check_eligibility(
     requested_level: str,
     pay_confirmed: bool = False,
     balances: dict[str, int] | None = None,
+    facts: OptionFacts | None = None,
 ) -> Eligibility:
     """May this customer file an urgent request at this level now, and paid how?
-    `balances`: balances_of(customer), when the caller asks for several levels at once."""
+    `balances` (balances_of) and `facts`: shared when the caller asks for several levels."""
     tier = customer.tier
     if balances is None:
         balances = balances_of(customer=customer)
+    if facts is None:
+        facts = OptionFacts(customer)
     if requested_level not in URGENT_LEVELS:
         return Eligibility(True, _("A regular request uses no urgent credit."), balances=balances)
     if LEVEL_ORDER.index(requested_level) < LEVEL_ORDER.index(tier.max_requestable_level):
@@ -156,7 +194,7 @@ def check_eligibility(
             False,
             _("Your %(tier)s tier can request at most %(level)s.")
             % {"tier": tier.get_code_display(), "level": tier.max_requestable_level},
-            options=_options(customer, allowed=False),
+            options=_options(facts, allowed=False),
             balances=balances,
         )
     if tier.has_unlimited_quota:
@@ -183,15 +221,15 @@ def check_eligibility(
             price=tier.extra_request_price,
             balances=balances,
         )
-    return _no_credit(customer, balances=balances)
+    return _no_credit(facts, balances=balances)
 
 
-def _no_credit(customer: Customer, *, balances: dict[str, int]) -> Eligibility:
+def _no_credit(facts: OptionFacts, *, balances: dict[str, int]) -> Eligibility:
     return Eligibility(
         False,
         _("You have no urgent credits left this month."),
-        price=customer.tier.extra_request_price,
-        options=_options(customer, allowed=True),
+        price=facts.customer.tier.extra_request_price,
+        options=_options(facts, allowed=True),
         balances=balances,
     )
 
@@ -217,7 +255,7 @@ def hold_price(*, customer: Customer, confirmed_price: Decimal) -> None:
             )
             % {"price": tier.extra_request_price, "confirmed": confirmed_price},
             price=tier.extra_request_price,
-            options=_options(customer, allowed=True),
+            options=_options(OptionFacts(customer), allowed=True),
         )
     )
 
@@ -273,7 +311,9 @@ def consume_credit(
             return source
     if not pay_confirmed:
         # Another submission took the last credit after the check above read it.
-        raise NotEligible(_no_credit(customer, balances=dict.fromkeys(CREDIT_ORDER, 0)))
+        raise NotEligible(
+            _no_credit(OptionFacts(customer), balances=dict.fromkeys(CREDIT_ORDER, 0))
+        )
     _entry(
         customer,
         LedgerEntry.Kind.CHARGE,
@@ -320,12 +360,6 @@ def refund_credit(
         balance, _created = Balance.objects.get_or_create(customer=customer, source=spent.source)
         Balance.objects.filter(pk=balance.pk).update(remaining=F("remaining") + refund.credits)
     return refund
-
-
-def was_refunded(*, reference: str) -> bool:
-    return LedgerEntry.objects.filter(
-        request_reference=reference, kind=LedgerEntry.Kind.REFUND
-    ).exists()
 
 
 @transaction.atomic
@@ -383,10 +417,11 @@ def _add_credits(changes: dict[tuple[int, str], int]) -> None:
 
 def _expire(*, period: str, now: datetime) -> int:
     """Expire what is left of the previous month's included and subscription credits."""
-    # Credits already granted or bought in `period` before the job ran (a customer
-    # created, upgraded or subscribed just after midnight) belong to the new month.
+    # Credits already granted or bought in `period` or later before the job ran (a
+    # customer created, upgraded or subscribed after midnight, or while the job was
+    # missing months it now catches up on) belong to a month not yet over.
     fresh = LedgerEntry.objects.filter(
-        period=period,
+        period__gte=period,
         kind__in=[LedgerEntry.Kind.GRANT, LedgerEntry.Kind.PURCHASE],
         customer=OuterRef("customer"),
         source=OuterRef("source"),

@@ -72,3 +72,29 @@ def test_supervisor_assigns_only_the_three_roles(client, supervisor_user):
     assert ">agent<" in page
     assert ">customer<" in page
     assert "auditors" not in page
+
+
+def test_supervisor_cannot_take_over_an_account_with_rights_beyond_the_roles(
+    client, supervisor_user
+):
+    """Single permissions or another group make an account an operator's: a supervisor
+    neither sees it nor resets its password."""
+    auditors = Group.objects.create(name="auditors")
+    auditors.permissions.add(Permission.objects.get(codename="change_group"))
+    grouped = make_user(role="agent", username="grouped")
+    grouped.groups.add(auditors)
+    granted = make_user(role="agent", username="granted")
+    granted.user_permissions.add(Permission.objects.get(codename="delete_user"))
+    plain = make_user(role="agent", username="plain")
+    client.force_login(supervisor_user)
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert "plain" in listing
+    for account in (grouped, granted):
+        assert account.username not in listing
+        client.post(
+            f"/admin/auth/user/{account.pk}/password/",
+            {"password1": "Takeover-2026!", "password2": "Takeover-2026!"},
+        )
+        account.refresh_from_db()
+        assert not account.check_password("Takeover-2026!")
+    assert client.get(f"/admin/auth/user/{plain.pk}/change/").status_code == 200

@@ -29,14 +29,29 @@ from .metrics import (
     ticket_metrics,
     window,
 )
-from .pages import Dashboard, StaffingOverview, dashboard_data, staffing_overview
-from .review import REVIEW_COLUMNS, month_bounds, monthly_review, monthly_review_csv
+from .pages import (
+    Dashboard,
+    StaffingOverview,
+    dashboard_data,
+    planner_occupancy_cap,
+    staffing_overview,
+)
+from .review import (
+    COLUMN_LABELS,
+    REVIEW_COLUMNS,
+    ReviewRow,
+    month_bounds,
+    monthly_review,
+    monthly_review_csv,
+)
 
 __all__ = [
+    "COLUMN_LABELS",
     "REVIEW_COLUMNS",
     "SNAPSHOT_WINDOW",
     "WINDOWS",
     "Dashboard",
+    "ReviewRow",
     "SnapshotRun",
     "StaffingOverview",
     "Window",
@@ -54,6 +69,7 @@ __all__ = [
     "month_bounds",
     "monthly_review",
     "monthly_review_csv",
+    "planner_occupancy_cap",
     "rate_light",
     "response_by_tier",
     "response_light",

@@ -99,13 +99,19 @@ def _conditions(
     r = metrics["urgent_agents"]
     utilisation, errors = metrics["utilisation"] or 0, metrics["error_rate"] or 0
     breaches = metrics["breaches"]
+    # Each alert records the threshold its severity crossed: red's for a red backlog.
+    backlog_multiple = (
+        thresholds.backlog_red_multiple
+        if light["backlog"] == "red"
+        else thresholds.backlog_yellow_multiple
+    )
     conditions = [
         Condition(
             Alert.Kind.BACKLOG,
             "overall",
             {"red": Alert.Severity.SEVERE, "yellow": Alert.Severity.WARNING}.get(light["backlog"]),
             metrics["backlog"],
-            float(thresholds.backlog_yellow_multiple) * r,
+            float(backlog_multiple) * r,
             _("%(backlog)d urgent requests wait for %(agents)d urgent agents.")
             % {"backlog": metrics["backlog"], "agents": r},
         ),
@@ -143,13 +149,18 @@ def _conditions(
     severity = {"severe": Alert.Severity.SEVERE, "warning": Alert.Severity.WARNING}
     for code, state in light["response"].items():
         mean = metrics["response_by_tier"][code] or 0
+        multiple = (
+            thresholds.response_severe_multiple
+            if state == "severe"
+            else thresholds.response_warning_multiple
+        )
         conditions.append(
             Condition(
                 Alert.Kind.RESPONSE_TIME,
                 f"tier:{code}",
                 severity.get(state),
                 mean,
-                float(thresholds.response_warning_multiple) * hours[code],
+                float(multiple) * hours[code],
                 _("Urgent %(tier)s requests wait %(hours).1f h for a first response.")
                 % {"tier": code, "hours": mean},
             )

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from quotas.models import Tier
-from quotas.services import period_of
+from quotas.services import period_of, previous_period
 from staffing import capacity
 from staffing.models import Agent, LaneChange
 from staffing.services import coverage_gaps, lane_sizes, on_shift
@@ -18,7 +18,6 @@ from tickets.services.lanes import UrgentHistory, urgent_history, urgent_waiting
 from ..models import Alert, Snapshot, Thresholds
 from .metrics import Window, commitments, desk_metrics, lights, ticket_metrics
 from .metrics import window as window_of
-from .review import previous_period
 
 TREND_SPAN = timedelta(hours=24)
 
@@ -130,6 +129,11 @@ class StaffingOverview:
     history: UrgentHistory
     plan: capacity.ErlangPlan | None
     plan_error: str
+
+
+def planner_occupancy_cap() -> float:
+    """The staffing planner's default occupancy cap: the desk's own utilisation warning."""
+    return float(Thresholds.objects.values_list("utilisation_warning", flat=True).get())
 
 
 def staffing_overview(*, now: datetime, targets: dict[str, float]) -> StaffingOverview:

@@ -321,7 +321,8 @@ def test_alert_lifecycle(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         snapshot_metrics(now=NOW + minutes(5))
     assert Alert.objects.filter(kind="backlog").count() == 1
-    assert Alert.objects.get(kind="backlog").severity == "severe"
+    red = Alert.objects.get(kind="backlog")
+    assert (red.severity, red.value, red.threshold) == ("severe", 5, 4)  # red's threshold
     assert len(mail.outbox) == 1
     Ticket.objects.update(status="resolved")
     run = snapshot_metrics(now=NOW + minutes(10))
@@ -361,7 +362,8 @@ def test_response_time_alerts_are_per_tier_in_hours():
     }
     alert = Alert.objects.get(kind="response_time")
     assert (alert.scope, alert.severity) == ("tier:GOLD", "severe")
-    assert (alert.value, alert.threshold) == (pytest.approx(9), 4)  # hours, 1x commitment
+    # In hours: a severe alert records the severe threshold, 2x the 4 h commitment.
+    assert (alert.value, alert.threshold) == (pytest.approx(9), 8)
 
 
 @pytest.mark.parametrize(("open_load", "light"), [(16, "normal"), (17, "warning")])

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -6,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import make_agent, make_ticket
 from monitoring.forms import PlannerForm
+from monitoring.models import Thresholds
 from monitoring.tests.pages import text_of
 from staffing import capacity
 from staffing.models import Lane, Shift
@@ -94,17 +96,20 @@ def test_supervisor_sees_lanes_coverage_and_the_planner(client, supervisor_user)
     assert page.count('class="badge text-bg-warning borrowed"') == 1
 
 
-def test_the_planner_defaults_are_the_capacity_module_defaults(client, supervisor_user):
-    form = PlannerForm()
+def test_the_planner_defaults_to_the_desks_utilisation_warning(client, supervisor_user):
+    """The capacity module's targets, capped at the utilisation the desk warns at, so a
+    lane staffed as planned does not trip the utilisation alert."""
+    form = PlannerForm(max_occupancy=0.85)
     assert form.targets() == {
         "target_level": capacity.DEFAULT_TARGET_LEVEL,
         "target_minutes": capacity.DEFAULT_TARGET_MINUTES,
         "shrinkage": capacity.DEFAULT_SHRINKAGE,
-        "max_occupancy": capacity.DEFAULT_MAX_OCCUPANCY,
+        "max_occupancy": 0.85,
     }
+    Thresholds.objects.update(utilisation_warning=Decimal("0.8"))
     client.force_login(supervisor_user)
     page = client.get("/staffing/").content.decode()
-    assert 'name="max_occupancy" value="1.0"' in page
+    assert 'name="max_occupancy" value="0.8"' in page
 
 
 def test_a_short_urgent_lane_is_marked_beside_the_plan(client, supervisor_user):

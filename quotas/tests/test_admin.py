@@ -68,6 +68,29 @@ def test_a_subscription_only_gets_its_last_month_in_the_admin(client, supervisor
     assert subscription.starts != "2000-01"
 
 
+@pytest.mark.parametrize(
+    ("ends", "message"),
+    [("2027-3x", "YYYY-MM"), ("2000-01", "cannot be before")],
+)
+def test_a_subscription_end_month_is_validated(client, supervisor_user, quota_rows, ends, message):
+    client.force_login(supervisor_user)
+    subscription = Subscription.objects.get(customer=quota_rows)
+    response = client.post(f"/admin/quotas/subscription/{subscription.pk}/change/", {"ends": ends})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.ends == ""
+
+
+def test_a_subscription_end_month_is_stored_normalised(client, supervisor_user, quota_rows):
+    """Months compare as text: "2099-3" would sort after "2099-12" and bill on."""
+    client.force_login(supervisor_user)
+    subscription = Subscription.objects.get(customer=quota_rows)
+    client.post(f"/admin/quotas/subscription/{subscription.pk}/change/", {"ends": "2099-3"})
+    subscription.refresh_from_db()
+    assert subscription.ends == "2099-03"
+
+
 def customer_form(**fields):
     return {
         "name": "Newco",

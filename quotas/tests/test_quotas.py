@@ -38,8 +38,7 @@ from quotas.services import (
 )
 from tickets.models import Ticket, TicketEvent
 from tickets.services import workflow
-from tickets.services.errors import TicketError
-from tickets.services.priority import clear_override, override_level
+from tickets.services.priority import clear_override, override_level, rescore_open_tickets
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -252,14 +251,21 @@ def test_triaging_down_to_p3_refunds_the_credit_once(supervisor_user):
     assert_ledger_matches_balances(customer)
 
 
-def test_a_refunded_request_does_not_turn_urgent_again_by_clearing_the_triage(supervisor_user):
+def test_a_refunded_request_does_not_turn_urgent_again_by_itself(supervisor_user):
+    """After the refund neither clearing the triage nor a later re-score makes the
+    request urgent again: the customer no longer holds a credit for it."""
     customer = gold_with_quota(2)
     ticket = urgent(customer)
+    assert ticket.level in ("P0", "P1", "P2")
+    override_level(ticket=ticket, level="P2", reason="less urgent", actor=supervisor_user)
     override_level(ticket=ticket, level="P3", reason="not urgent", actor=supervisor_user)
-    with pytest.raises(TicketError, match="refunded"):
-        clear_override(ticket=ticket, actor=supervisor_user)
+    override_level(ticket=ticket, level="P2", reason="second thoughts", actor=supervisor_user)
+    clear_override(ticket=ticket, actor=supervisor_user)
     ticket.refresh_from_db()
-    assert (ticket.level, ticket.override_level) == ("P3", "P3")
+    assert (ticket.level, ticket.override_level, ticket.quota_source) == ("P3", "", "")
+    rescore_open_tickets(now=ticket.created_at + dt.timedelta(hours=3))
+    ticket.refresh_from_db()
+    assert ticket.level == "P3"
     assert Balance.objects.get(customer=customer, source="included").remaining == 2
     # An explicit override is the supervisor's decision, and stays possible.
     override_level(ticket=ticket, level="P1", reason="customer escalated", actor=supervisor_user)
@@ -359,6 +365,21 @@ def test_reset_twice_grants_once():
     second = reset_quotas(period="2026-12")
     assert second["reset"] == []
     assert LedgerEntry.objects.filter(customer=customer, kind="grant").count() == 1
+
+
+def test_catching_up_keeps_a_subscription_bought_this_month():
+    customer = make_customer(tier="SILVER")
+    reset_quotas(now=shanghai(2026, 10, 1, 0, 5))
+    record_purchase(
+        customer=customer,
+        product=Product.objects.get(code="subscription-3"),
+        recorded_by=None,
+        now=shanghai(2026, 12, 3),
+    )
+    reset_quotas(now=shanghai(2026, 12, 5))  # the November and December resets were missed
+    assert Balance.objects.get(customer=customer, source="subscription").remaining == 3
+    assert not LedgerEntry.objects.filter(customer=customer, kind="expire", source="subscription")
+    assert_ledger_matches_balances(customer)
 
 
 def test_reset_catches_up_missed_months_in_order():

@@ -1,4 +1,5 @@
-"""Proposed staffing/tests/test_admin.py (scratch copy; the hours helper does not own it)."""
+"""The staffing admin: skills show how many agents hold them, calendars their holidays,
+and both filter on it without listing a row twice."""
 
 import datetime as dt
 

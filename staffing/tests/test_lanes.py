@@ -201,7 +201,7 @@ def test_hysteresis_keeps_borrowed_agents_until_the_backlog_is_back_down():
     records = LaneChange.objects.filter(action="release")
     assert records.count() == 3
     assert {(r.backlog, r.urgent_agents, r.normal_agents) for r in records} == {(5, 8, 12)}
-    # Back at or below 2 per urgent agent (5 <= 10): nothing is borrowed again.
+    # Not above 2 per urgent agent (10 <= 2 x 5): nothing is borrowed again.
     assert rebalance_lanes(urgent_backlog=10, needed_skill_ids=set(), now=MONDAY_10).borrowed == []
 
 

@@ -18,6 +18,7 @@ from quotas.models import Customer, Level, Source
 from quotas.services import (
     URGENT_LEVELS,
     Eligibility,
+    OptionFacts,
     balances_of,
     check_eligibility,
     first_day_of_next_month,
@@ -63,9 +64,14 @@ def quota_card(*, customer: Customer, now: datetime) -> QuotaCard:
 
 def eligibility_by_level(*, customer: Customer) -> list[tuple[str, Eligibility]]:
     """What filing at each urgent level would mean now; the balances are read once."""
-    balances = balances_of(customer=customer)
+    balances, facts = balances_of(customer=customer), OptionFacts(customer)
     return [
-        (level, check_eligibility(customer=customer, requested_level=level, balances=balances))
+        (
+            level,
+            check_eligibility(
+                customer=customer, requested_level=level, balances=balances, facts=facts
+            ),
+        )
         for level in URGENT_LEVELS
     ]
 

@@ -7,8 +7,10 @@ and a second run finds nothing left to change: running a job twice gives the res
 once.
 
 A level change recomputes the handling clock with the request's own policy version: the
-version that produced its score (re-scoring moves a request to the active version first).
-Targets therefore change with a policy only from the next re-score, like scores do.
+version that produced its score. Re-scoring moves a request to the active version and
+then recomputes both clocks with it (from creation, less any pause), so targets change
+with a policy only from the next re-score, like scores do, and a later pause or resume
+computes with the same version the clocks show.
 """
 
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quotas.models import Level
-from quotas.services import refund_credit, was_refunded
+from quotas.services import refund_credit
 from staffing.service_hours import ServiceHours, load_service_hours
 
 from ..models import Ticket, TicketEvent
@@ -41,7 +43,13 @@ from .scoring import (
     one_level_up,
     resolve_level,
 )
-from .sla import HANDLING_FIELDS, hours_to_timedelta, refresh_sla_states, sla_times
+from .sla import (
+    FIRST_RESPONSE_FIELDS,
+    HANDLING_FIELDS,
+    hours_to_timedelta,
+    refresh_sla_states,
+    sla_times,
+)
 
 BATCH_SIZE = 1000
 LEVEL_FIELDS = ["level", "lane", *HANDLING_FIELDS]
@@ -211,7 +219,8 @@ def rescore_open_tickets(
                 customer_score=customer_score_for(customer=ticket.customer, policy=policy),
                 difficulty=ticket.difficulty,
             )
-            rescored = score.total != ticket.score or ticket.policy_id != policy.pk
+            new_version = ticket.policy_id != policy.pk
+            rescored = score.total != ticket.score or new_version
             if rescored:
                 keeper.events.append(
                     build_event(
@@ -237,11 +246,20 @@ def rescore_open_tickets(
                 ticket, level, kind=TicketEvent.Kind.LEVEL_CHANGED, reason=reason
             )
             summary.level_changes += level_changed
+            if new_version:
+                sla_times(
+                    hours=keeper.hours_for(ticket),
+                    created_at=ticket.created_at,
+                    paused=ticket.paused_service,
+                    level=ticket.level,
+                    policy=policy,
+                    commitment_hours=ticket.customer.tier.response_commitment_hours,
+                ).apply_to(ticket)
             if rescored or level_changed:
                 changed.append(ticket)
         summary.changed += len(changed)
         summary.events += len(keeper.events)
-        return _write(changed, SCORE_FIELDS + LEVEL_FIELDS, keeper)
+        return _write(changed, SCORE_FIELDS + LEVEL_FIELDS + FIRST_RESPONSE_FIELDS, keeper)
 
     _each_locked_batch(Ticket.objects.open(), batch_size, process, summary)
     summary.sla = refresh_sla_states(now=now)
@@ -310,10 +328,14 @@ def override_level(*, ticket: Ticket, level: str, reason: str, actor: User) -> T
         actor=actor,
         record_unchanged=True,
     )
-    _write([ticket], [*LEVEL_FIELDS, "override_level", "override_reason"], keeper)
+    fields = [*LEVEL_FIELDS, "override_level", "override_reason"]
     if level == Level.P3 and ticket.quota_source:
-        # Triaged down: it was not really urgent, so the customer gets the credit back.
+        # Triaged down: it was not really urgent, so the customer gets the credit back,
+        # and without one the request cannot turn urgent again by itself (cap_for).
         refund_credit(customer=ticket.customer, reference=ticket.reference, reason=reason)
+        ticket.quota_source = ""
+        fields.append("quota_source")
+    _write([ticket], fields, keeper)
     return ticket
 
 
@@ -323,15 +345,6 @@ def clear_override(*, ticket: Ticket, actor: User) -> Ticket:
     ticket = load_for_update(ticket)
     if not ticket.override_level:
         raise TicketError(_("This request has no override to clear."))
-    if ticket.override_level == Level.P3 and was_refunded(reference=ticket.reference):
-        # Clearing would let the score make it urgent again, and re-scoring keep it so,
-        # with the customer's credit already given back.
-        raise TicketError(
-            _(
-                "This request's urgent credit was refunded when it was triaged to P3, so it "
-                "stays in the regular process. To make it urgent again, override its level."
-            )
-        )
     keeper = LevelKeeper(now=timezone.now())
     ticket.override_level, ticket.override_reason = "", ""
     level = resolve_level(

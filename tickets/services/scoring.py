@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from quotas.models import LEVEL_ORDER, Customer, Level
+from quotas.services import URGENT_LEVELS
 
 from ..models import PriorityPolicy, Ticket
 
@@ -86,6 +87,10 @@ def one_level_up(level: str) -> str:
     return LEVEL_ORDER[max(LEVEL_ORDER.index(level) - 1, 0)]
 
 
+def unpaid_urgent_ask(ticket: Ticket) -> bool:
+    return ticket.requested_level in URGENT_LEVELS and not ticket.quota_source
+
+
 def level_cap(*, tier_cap: str, requested_level: str) -> str:
     """The most urgent level a score may give: the tier's highest requestable level, and
     no more than the customer asked for. An empty request (the desk's own filing, no
@@ -94,7 +99,12 @@ def level_cap(*, tier_cap: str, requested_level: str) -> str:
 
 
 def cap_for(ticket: Ticket) -> str:
-    """`ticket.customer.tier` should be loaded by the caller."""
+    """The cap a re-score applies. An urgent ask with no credit held for it (none spent,
+    because intake judged it P3, or refunded when it was triaged to P3) is capped at P3:
+    the customer has not paid for urgency, so only escalation or an override raises it.
+    `ticket.customer.tier` should be loaded by the caller."""
+    if unpaid_urgent_ask(ticket):
+        return Level.P3
     return level_cap(
         tier_cap=ticket.customer.tier.max_requestable_level,
         requested_level=ticket.requested_level,
@@ -134,6 +144,7 @@ class LevelExplanation:
     cap: str
     tier_cap: str
     requested_level: str
+    unpaid: bool
     capped: bool
     escalated_level: str
     override_level: str
@@ -159,6 +170,7 @@ def explain_level(ticket: Ticket) -> LevelExplanation:
         cap=cap,
         tier_cap=ticket.customer.tier.max_requestable_level,
         requested_level=ticket.requested_level,
+        unpaid=unpaid_urgent_ask(ticket),
         capped=LEVEL_ORDER.index(score_level) < LEVEL_ORDER.index(cap),
         escalated_level=ticket.escalated_level,
         override_level=ticket.override_level,

@@ -71,6 +71,11 @@ class SlaTimes:
 
 
 # What a level change rewrites (the first-response clock does not depend on the level).
+FIRST_RESPONSE_FIELDS = [
+    "first_response_due",
+    "first_response_warn_at",
+    "first_response_due_warn_at",
+]
 HANDLING_FIELDS = ["handling_due", "handling_warn_at", "handling_due_warn_at"]
 
 
@@ -138,7 +143,10 @@ def _batched(ids: list[int]) -> list[list[int]]:
 
 
 # Entering these states e-mails the assignee and supervisors (SPEC 1 "Deadlines").
-NOTIFIED_STATES = (Ticket.SlaState.WARNING, Ticket.SlaState.DUE)
+# Breached too: at the default due share of 100 % "due" lasts an instant, so a job run
+# every few minutes takes a request from at risk straight to breached, and the 100 %
+# warning must still reach the assignee and the supervisors.
+NOTIFIED_STATES = (Ticket.SlaState.WARNING, Ticket.SlaState.DUE, Ticket.SlaState.BREACHED)
 
 
 @transaction.atomic
@@ -224,9 +232,7 @@ def resume_clock(
 PAUSE_FIELDS = [
     "paused_at",
     "paused_service",
-    "first_response_due",
-    "first_response_warn_at",
-    "first_response_due_warn_at",
+    *FIRST_RESPONSE_FIELDS,
     *HANDLING_FIELDS,
     "next_escalation_at",
 ]

@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
 from staffing.models import Agent
@@ -35,24 +36,37 @@ def enqueue(*, state: str, ticket_ids: list[int]) -> None:
         )
 
 
+def _line(ticket: Ticket) -> str:
+    """The request and the deadline that is nearest: the first response's while nobody
+    has answered and it falls first, otherwise the handling deadline."""
+    if ticket.first_response_at is None and ticket.first_response_due < ticket.handling_due:
+        text, due = (
+            _("%(reference)s %(level)s “%(title)s”: first response due %(due)s"),
+            (ticket.first_response_due),
+        )
+    else:
+        text, due = (
+            _("%(reference)s %(level)s “%(title)s”: handling due %(due)s"),
+            (ticket.handling_due),
+        )
+    return text % {
+        "reference": ticket.reference,
+        "level": ticket.level,
+        "title": ticket.title,
+        # The desk's own clock, as every page shows it, not the stored UTC.
+        "due": due.astimezone(project_zone()).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
 def _message(state: str, tickets: list[Ticket], language: str, to: list[str]) -> EmailMessage:
     with translation.override(language):
         label = Ticket.SlaState(state).label
-        subject = _("[Expedite Desk] %(count)d requests %(state)s") % {
-            "count": len(tickets),
-            "state": str(label).lower(),
-        }
-        lines = [
-            _("%(reference)s %(level)s “%(title)s”: handling due %(due)s")
-            % {
-                "reference": ticket.reference,
-                "level": ticket.level,
-                "title": ticket.title,
-                # The desk's own clock, as every page shows it, not the stored UTC.
-                "due": ticket.handling_due.astimezone(project_zone()).strftime("%Y-%m-%d %H:%M"),
-            }
-            for ticket in tickets
-        ]
+        subject = ngettext(
+            "[Expedite Desk] %(count)d request %(state)s",
+            "[Expedite Desk] %(count)d requests %(state)s",
+            len(tickets),
+        ) % {"count": len(tickets), "state": str(label).lower()}
+        lines = [_line(ticket) for ticket in tickets]
     return EmailMessage(
         subject=subject, body="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL, to=to
     )

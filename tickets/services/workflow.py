@@ -472,13 +472,16 @@ def merge_into(
         new=child.reference,
         reason=_("%(reference)s merged into this request") % {"reference": child.reference},
     )
+    fields = ["status", "parent"]
     if child.quota_source:
         refund_credit(
             customer=child.customer,
             reference=child.reference,
             reason=_("merged into %(reference)s") % {"reference": parent.reference},
         )
-    return _save(child, ["status", "parent"], [event, merged])
+        child.quota_source = ""
+        fields.append("quota_source")
+    return _save(child, fields, [event, merged])
 
 
 @transaction.atomic

@@ -121,6 +121,25 @@ def test_policy_changes_apply_from_the_next_rescore():
 
 
 @pytest.mark.django_db
+def test_the_next_rescore_moves_both_clocks_to_the_new_policy_version():
+    """Platinum (7x24) P0: handling due in 1 h, first response in 2 h, at risk at 75 %.
+    A policy with a 2 h P0 target and warnings at 50 % moves both clocks at the next
+    re-score, counted from creation."""
+    ticket = request(impact_scope=50, time_window_hours=2, difficulty=2)
+    assert (ticket.level, ticket.handling_due) == ("P0", at(1))
+    assert ticket.first_response_warn_at == at(1.5)
+    policy = PriorityPolicy.objects.active()
+    policy.target_p0_hours, policy.warning_ratio = Decimal(2), Decimal("0.5")
+    publish_policy(policy=policy, user=None)
+    assert fresh(ticket).handling_due == at(1)  # untouched until re-scored
+    rescore_open_tickets(now=at(0.25))
+    ticket = fresh(ticket)
+    assert (ticket.policy.version, ticket.level) == (2, "P0")
+    assert (ticket.handling_due, ticket.handling_warn_at) == (at(2), at(1))
+    assert (ticket.first_response_due, ticket.first_response_warn_at) == (at(2), at(1))
+
+
+@pytest.mark.django_db
 def test_closed_requests_are_not_rescored():
     ticket = request()
     Ticket.objects.filter(pk=ticket.pk).update(status="closed")

@@ -315,3 +315,16 @@ def test_portal_pages_cost_the_same_queries_whatever_the_requests(
     for _ in range(3):
         make_request(customer=account_a, requested_level="P1", impact_scope=40)
     assert queries() == one
+
+
+def test_eligibility_for_the_three_levels_reads_the_options_once(django_assert_num_queries):
+    """A customer without credit: balances, then products, a running subscription and a
+    better tier, each read once for all three levels, not once per level."""
+    from quotas.models import Customer
+    from tickets.services.portal import eligibility_by_level
+
+    customer = Customer.objects.select_related("tier").get(pk=make_customer(tier="STANDARD").pk)
+    with django_assert_num_queries(4):
+        levels = eligibility_by_level(customer=customer)
+    assert [eligibility.eligible for _level, eligibility in levels] == [False, False, False]
+    assert all(eligibility.options for _level, eligibility in levels)

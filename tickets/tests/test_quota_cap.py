@@ -88,6 +88,19 @@ def test_an_urgent_ask_that_scores_p3_spends_nothing_and_counts_as_false_urgent(
     )
 
 
+def test_an_urgent_ask_that_scored_p3_does_not_turn_urgent_unpaid_as_its_window_closes(gold):
+    """Nothing was spent at intake, so a re-score keeps it regular even when its score
+    becomes urgent; only escalation or an override raises it."""
+    ticket = make_request(customer=gold, requested_level="P1", **CALM)
+    assert (ticket.level, ticket.quota_source) == ("P3", "")
+    # 47 h 50 min on: 0 + 0.2965 + 0.16 + 0 = 0.4565 would be P2 by score.
+    rescore_open_tickets(now=MONDAY_10 + dt.timedelta(hours=47, minutes=50))
+    ticket.refresh_from_db()
+    assert ticket.score >= Decimal("0.3")
+    assert (ticket.level, ticket.lane) == ("P3", "normal")
+    assert included(gold) == 5
+
+
 def test_an_urgent_ask_without_credit_is_still_refused_and_writes_nothing():
     standard = make_customer(tier="STANDARD")
     with pytest.raises(NotEligible):

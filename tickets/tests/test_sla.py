@@ -208,3 +208,41 @@ def test_state_updates_go_in_batches_of_ids(monkeypatch, django_assert_num_queri
     updates = [q["sql"] for q in run.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 3
     assert Ticket.objects.filter(sla_state="breached").count() == 5
+
+
+def test_with_the_default_shares_a_request_passing_100_percent_between_runs_is_still_reported(
+    p1_platinum, agent, supervisor_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """At the default due share (100 %) "due" lasts an instant; a run after it finds the
+    request breached, and that is the 100 % warning people get."""
+    Ticket.objects.filter(pk=p1_platinum.pk).update(assignee=agent, status="assigned")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert state_at(p1_platinum, START + timedelta(minutes=100)) == "warning"
+        assert state_at(p1_platinum, START + timedelta(minutes=125)) == "breached"
+    breached = [m for m in mailoutbox if m.subject.endswith(" breached")]
+    assert sorted(address for m in breached for address in m.to) == sorted(
+        [agent.user.email, supervisor_user.email]
+    )
+    assert all(p1_platinum.reference in m.body for m in breached)
+
+
+def test_a_warning_names_the_first_response_deadline_while_it_comes_first(
+    agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Platinum P2: first response due in 2 h, handling in 4 h; unanswered at 90 minutes,
+    the deadline at risk is the first response's."""
+    with time_machine.travel(START, tick=False):
+        ticket = make_request(
+            customer=make_customer(tier="PLATINUM"),
+            impact_scope=0,
+            time_window_hours=24,
+            difficulty=2,
+        )
+    assert ticket.level == "P2"  # 0 + 0 + 0.2 + 0.12 = 0.32
+    assert ticket.first_response_due < ticket.handling_due
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, status="assigned")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert state_at(ticket, START + timedelta(minutes=90)) == "warning"
+    (message,) = [m for m in mailoutbox if agent.user.email in m.to]
+    local = ticket.first_response_due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    assert f"first response due {local}" in message.body
