@@ -4,7 +4,7 @@ import itertools
 import os
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone, translation
 
 from quotas.models import Customer, PortalUser, Tier
-from staffing.models import Agent, Lane, Skill
+from staffing.models import Agent, Lane, Shift, Skill
 from tickets.models import Category, PriorityPolicy, Ticket
 from tickets.services.scoring import compute_score, customer_score_for
 
@@ -85,6 +85,33 @@ def make_agent(*, lane: str = Lane.URGENT, skills: list[str] | None = None, **kw
     return agent
 
 
+def make_agents_in_bulk(count: int, *, prefix: str) -> list[Agent]:
+    """`count` available agents on shift all week, two thirds in the urgent lane, half of
+    them at a maximum load of 3 to 10, every one with every skill; in four queries."""
+    users = User.objects.bulk_create(User(username=f"{prefix}-{n}") for n in range(count))
+    agents = Agent.objects.bulk_create(
+        Agent(
+            user=user,
+            lane=Lane.URGENT if n % 3 else Lane.NORMAL,
+            status=Agent.Status.AVAILABLE,
+            max_load=3 + n % 8,
+            open_load=(3 + n % 8) if n % 2 else n % 3,
+        )
+        for n, user in enumerate(users)
+    )
+    Agent.skills.through.objects.bulk_create(
+        Agent.skills.through(agent_id=agent.pk, skill_id=skill.pk)
+        for agent in agents
+        for skill in Skill.objects.all()
+    )
+    Shift.objects.bulk_create(
+        Shift(agent=agent, weekday=day, starts_at=time(0), ends_at=time(0))
+        for agent in agents
+        for day in range(7)
+    )
+    return agents
+
+
 def make_ticket(*, customer: Customer | None = None, **kwargs) -> Ticket:
     """A request stored directly, scored with the active policy; no intake side effects."""
     customer = customer or make_customer()
@@ -113,6 +140,8 @@ def make_ticket(*, customer: Customer | None = None, **kwargs) -> Ticket:
     kwargs.setdefault("handling_due", kwargs["created_at"] + timedelta(hours=2))
     kwargs.setdefault("first_response_warn_at", kwargs["created_at"] + timedelta(hours=3))
     kwargs.setdefault("handling_warn_at", kwargs["created_at"] + timedelta(hours=1.5))
+    kwargs.setdefault("first_response_due_warn_at", kwargs["first_response_due"])
+    kwargs.setdefault("handling_due_warn_at", kwargs["handling_due"])
     return Ticket.objects.create(
         customer=customer,
         score=score.total,

@@ -42,6 +42,7 @@ from harness import (
     describe_database,
     machine_speed_ms,
     measure,
+    print_statements,
     setup_django,
     timed,
 )
@@ -207,11 +208,9 @@ def print_table(database: str, measured: dict[str, Any], verdict: str, sql: bool
     if sql:
         for page in measured["pages"]:
             for name, result in [(page["path"], page), (f"{page['page']} floor", page["floor"])]:
-                print()
-                print(f"{name}: mean ms per statement over {COUNTED_RUNS} requests")
-                for query in result["sql"]:
-                    mark = "~" if query["rounded"] else " "
-                    print(f"  {mark}{query['mean_ms']:8.3f}  {query['sql']}")
+                print_statements(
+                    f"{name}: mean ms per statement over {COUNTED_RUNS} requests", result["sql"]
+                )
         print("  (~ Django's time, rounded to whole milliseconds)")
 
 

@@ -246,3 +246,13 @@ def breakdown(runs: list[tuple[float, Statements]]) -> list[dict[str, Any]]:
     in_sql = statistics.mean(sum(q["ms"] for q in statements) for _, statements in runs)
     rows.append({"mean_ms": round(total - in_sql, 3), "rounded": False, "sql": "(outside SQL)"})
     return rows
+
+
+def print_statements(title: str, rows: list[dict[str, Any]]) -> None:
+    """A `breakdown` under its title: each statement's mean time, "~" marking Django's
+    time rounded to whole milliseconds."""
+    print()
+    print(title)
+    for query in rows:
+        mark = "~" if query["rounded"] else " "
+        print(f"  {mark}{query['mean_ms']:8.3f}  {query['sql']}")

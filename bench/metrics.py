@@ -31,6 +31,7 @@ from harness import (
     describe_database,
     machine_speed_ms,
     measure,
+    print_statements,
     setup_django,
     timed,
 )
@@ -185,11 +186,7 @@ def print_report(database: str, measured: dict[str, Any], sql: bool) -> None:
             ("monthly review", review),
             ("/monitoring/", dashboard),
         ]:
-            print()
-            print(f"{name}: mean ms per statement")
-            for query in result["sql"]:
-                mark = "~" if query["rounded"] else " "
-                print(f"  {mark}{query['mean_ms']:8.3f}  {query['sql']}")
+            print_statements(f"{name}: mean ms per statement", result["sql"])
 
 
 def main(argv: list[str]) -> int:

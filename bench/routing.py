@@ -41,6 +41,7 @@ from harness import (
     bench_database,
     describe_database,
     measure,
+    print_statements,
     setup_django,
     timed,
 )
@@ -267,11 +268,9 @@ def print_table(database: str, measured: dict[str, Any], verdict: str | None, sq
         print("  " + "  ".join(cells))
     if sql:
         for result in measured["results"]:
-            print()
-            print(f"{result['call']}: mean ms per statement over {COUNTED_RUNS} runs")
-            for query in result["sql"]:
-                mark = "~" if query["rounded"] else " "
-                print(f"  {mark}{query['mean_ms']:8.3f}  {query['sql']}")
+            print_statements(
+                f"{result['call']}: mean ms per statement over {COUNTED_RUNS} runs", result["sql"]
+            )
             print("  (~ Django's time, rounded to whole milliseconds)")
 
 

@@ -31,7 +31,6 @@ class RoleUserAdmin(UserAdmin):
             users.filter(is_superuser=False)
             .exclude(user_permissions__isnull=False)
             .exclude(groups__in=beyond_roles)
-            .distinct()
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:

@@ -58,7 +58,7 @@ class CustomerAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change or "tier" in form.changed_data:
             # New or re-tiered: the month's included quota now, not on the next 1st.
-            grant_current_month(customer=obj)
+            grant_current_month(customers=[obj])
 
 
 @admin.register(PortalUser)

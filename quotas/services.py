@@ -566,10 +566,11 @@ def reset_quotas(*, period: str | None = None, now: datetime | None = None) -> d
 
 
 @transaction.atomic
-def grant_current_month(*, customer: Customer, now: datetime | None = None) -> int:
-    """Grant a new or upgraded customer this month's included quota now rather than on
+def grant_current_month(*, customers: list[Customer], now: datetime | None = None) -> int:
+    """Grant new or upgraded customers this month's included quota now rather than on
     the next 1st: what the tier includes, less what was already granted this month.
-    Idempotent; returns the grant entries written.
+    Idempotent; returns the grant entries written. A fixed number of queries for any
+    number of customers.
 
     Called wherever customers are created or change tier (the Customer admin, seed_demo).
     """
@@ -578,9 +579,10 @@ def grant_current_month(*, customer: Customer, now: datetime | None = None) -> i
     last = QuotaReset.objects.order_by("-period").values_list("period", flat=True).first()
     if last is not None and last < period:
         # This month's reset has not run yet; when it does, it expires last month's
-        # credits and grants this one at the customer's tier.
+        # credits and grants this one at the customers' tiers.
         return 0
-    return _grant(period=period, now=now, customers=Customer.objects.filter(pk=customer.pk))
+    chosen = Customer.objects.filter(pk__in=[customer.pk for customer in customers])
+    return _grant(period=period, now=now, customers=chosen)
 
 
 def charges_csv(*, period: str) -> str:

@@ -91,52 +91,10 @@ class StatedPriceField(forms.DecimalField):
         return initial
 
 
-class UrgentRequestForm(HelperForm):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    description = forms.CharField(
-        label=_("What happened?"), max_length=DESCRIPTION_MAX, widget=forms.Textarea({"rows": 5})
-    )
-    impact_scope = forms.IntegerField(
-        label=_("How many of your customers are affected?"), min_value=0
-    )
-    time_window_hours = forms.DecimalField(
-        label=_("Hours until it really hurts"),
-        min_value=0.01,
-        max_value=WINDOW_MAX_HOURS,
-        decimal_places=2,
-    )
-    difficulty = forms.TypedChoiceField(
-        label=_("How complex do you think it is?"),
-        choices=[(n, str(n)) for n in range(1, 6)],
-        coerce=int,
-        initial=3,
-        help_text=_("1 = simple question, 5 = deep technical problem."),
-    )
-    requested_level = forms.ChoiceField(label=_("Urgency you ask for"), choices=Level.choices)
-    pay_confirmed = forms.BooleanField(required=False)
-    confirmed_price = StatedPriceField(max_digits=10, decimal_places=2)
+class RequestInputsForm(HelperForm):
+    """The inputs of SPEC 1 every entry point asks for; each form words the questions
+    for its reader (`labels`)."""
 
-    def __init__(self, *args, price: Decimal, **kwargs) -> None:
-        """`price`: the tier's pay-per-use price now, which the checkbox states."""
-        super().__init__(*args, **kwargs)
-        self.fields["pay_confirmed"].label = _(
-            "Pay ¥%(price)s for this request if I have no urgent credit left"
-        ) % {"price": price}
-        self.fields["confirmed_price"].initial = price
-
-
-class StaffRequestForm(HelperForm):
-    """An agent or supervisor files a request for a customer (phone, e-mail, chat).
-
-    The level is what the customer asks for: it caps the score and spends their urgent
-    credit as it would in the portal. Paying per use is the customer's own decision, so
-    it is not offered here; a customer without credit asks in the portal or regularly.
-    """
-
-    customer = forms.ModelChoiceField(
-        label=_("Customer"),
-        queryset=Customer.objects.select_related("tier").order_by("name"),
-    )
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     description = forms.CharField(
         label=_("What happened?"), max_length=DESCRIPTION_MAX, widget=forms.Textarea({"rows": 5})
@@ -154,6 +112,45 @@ class StaffRequestForm(HelperForm):
         coerce=int,
         initial=3,
         help_text=_("1 = simple question, 5 = deep technical problem."),
+    )
+    labels: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in self.labels.items():
+            self.fields[name].label = label
+
+
+class UrgentRequestForm(RequestInputsForm):
+    labels = {
+        "impact_scope": _("How many of your customers are affected?"),
+        "difficulty": _("How complex do you think it is?"),
+    }
+    requested_level = forms.ChoiceField(label=_("Urgency you ask for"), choices=Level.choices)
+    pay_confirmed = forms.BooleanField(required=False)
+    confirmed_price = StatedPriceField(max_digits=10, decimal_places=2)
+
+    def __init__(self, *args, price: Decimal, **kwargs) -> None:
+        """`price`: the tier's pay-per-use price now, which the checkbox states."""
+        super().__init__(*args, **kwargs)
+        self.fields["pay_confirmed"].label = _(
+            "Pay ¥%(price)s for this request if I have no urgent credit left"
+        ) % {"price": price}
+        self.fields["confirmed_price"].initial = price
+
+
+class StaffRequestForm(RequestInputsForm):
+    """An agent or supervisor files a request for a customer (phone, e-mail, chat).
+
+    The level is what the customer asks for: it caps the score and spends their urgent
+    credit as it would in the portal. Paying per use is the customer's own decision, so
+    it is not offered here; a customer without credit asks in the portal or regularly.
+    """
+
+    field_order = ["customer"]
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.select_related("tier").order_by("name"),
     )
     requested_level = forms.ChoiceField(
         label=_("Urgency the customer asks for"),

@@ -447,12 +447,9 @@ class Ticket(models.Model):
     handling_due = models.DateTimeField(_("handling due"))
     first_response_warn_at = models.DateTimeField(_("first response at risk from"))
     handling_warn_at = models.DateTimeField(_("handling at risk from"))
-    # When each clock reaches the policy's due share; empty means at the due time itself
-    # (rows written before the setting existed, and builders that leave it out).
-    first_response_due_warn_at = models.DateTimeField(
-        _("first response due from"), null=True, blank=True
-    )
-    handling_due_warn_at = models.DateTimeField(_("handling due from"), null=True, blank=True)
+    # When each clock reaches the policy's due share (at its due time by default).
+    first_response_due_warn_at = models.DateTimeField(_("first response due from"))
+    handling_due_warn_at = models.DateTimeField(_("handling due from"))
     # When the aging rule next raises the level if nobody has answered (service hours).
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
@@ -537,6 +534,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in Ticket.Status.open_values()
+
+    @property
+    def is_waiting_for_agent(self) -> bool:
+        """TicketQuerySet.waiting_for_agent for one loaded request."""
+        return self.status == Ticket.Status.QUEUED and self.assignee_id is None
 
 
 class ChecklistItem(models.Model):

@@ -145,18 +145,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
     """File a request for a customer, through the same intake as the portal."""
     form = StaffRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            ticket = submit_request(
-                customer=data["customer"],
-                title=data["title"],
-                description=data["description"],
-                impact_scope=data["impact_scope"],
-                time_window_hours=data["time_window_hours"],
-                difficulty=data["difficulty"],
-                requested_level=data["requested_level"],
-                submitted_by=request.user,
-            )
+            ticket = submit_request(submitted_by=request.user, **form.cleaned_data)
         except TicketError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         except NotEligible as error:

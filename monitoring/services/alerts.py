@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 
 from staffing import capacity
 from tickets.services.lanes import urgent_history
+from tickets.services.notifications import supervisor_addresses
 
 from ..models import Alert, Snapshot, Thresholds
 from .metrics import (
@@ -214,11 +215,7 @@ def evaluate_alerts(
 
 
 def email_supervisors(*, alert: Alert) -> None:
-    addresses = list(
-        User.objects.filter(groups__name="supervisor", is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    addresses = supervisor_addresses()
     if addresses:
         send_mail(
             subject=f"[Expedite Desk] {alert.get_severity_display()}: {alert.get_kind_display()}",

@@ -135,7 +135,7 @@ def test_eligibility_with_a_credit(tier, level):
 def test_gold_and_silver_use_their_included_quota_at_every_allowed_level(level):
     for tier in ("GOLD", "SILVER"):
         customer = make_customer(tier=tier)
-        grant_current_month(customer=customer)
+        grant_current_month(customers=[customer])
         result = check_eligibility(customer=customer, requested_level=level)
         if expected_refusal(tier, level, credits=True):
             assert not result.eligible
@@ -445,8 +445,8 @@ def test_a_refund_between_expiry_and_grant_is_kept(monkeypatch):
 def test_a_new_customer_gets_this_months_quota_once():
     reset_quotas()
     customer = make_customer(tier="GOLD")
-    assert grant_current_month(customer=customer) == 1
-    assert grant_current_month(customer=customer) == 0
+    assert grant_current_month(customers=[customer]) == 1
+    assert grant_current_month(customers=[customer]) == 0
     assert Balance.objects.get(customer=customer, source="included").remaining == 5
     grant = LedgerEntry.objects.get(customer=customer, kind="grant")
     assert (grant.period, grant.credits) == (period_of(dt.datetime.now(dt.UTC)), 5)
@@ -457,13 +457,13 @@ def test_an_upgrade_mid_month_tops_the_grant_up_and_the_reset_does_not_grant_aga
 
     reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
     customer = make_customer(tier="SILVER")
-    grant_current_month(customer=customer, now=shanghai(2026, 11, 3))
+    grant_current_month(customers=[customer], now=shanghai(2026, 11, 3))
     consume_credit(
         customer=customer, requested_level="P1", reference="U-1", now=shanghai(2026, 11, 4)
     )
     customer.tier = Tier.objects.get(code="GOLD")
     customer.save()
-    assert grant_current_month(customer=customer, now=shanghai(2026, 11, 5)) == 1
+    assert grant_current_month(customers=[customer], now=shanghai(2026, 11, 5)) == 1
     # Silver's 2, one used, plus Gold's 3 more.
     assert Balance.objects.get(customer=customer, source="included").remaining == 4
     reset_quotas(period="2026-11", now=shanghai(2026, 11, 6))
@@ -476,7 +476,7 @@ def test_no_grant_before_this_months_reset_has_run():
     expire the new credits as last month's."""
     reset_quotas(now=shanghai(2026, 10, 1, 0, 5))
     customer = make_customer(tier="GOLD")
-    assert grant_current_month(customer=customer, now=shanghai(2026, 11, 1, 0, 1)) == 0
+    assert grant_current_month(customers=[customer], now=shanghai(2026, 11, 1, 0, 1)) == 0
     reset_quotas(now=shanghai(2026, 11, 1, 0, 5))
     assert Balance.objects.get(customer=customer, source="included").remaining == 5
     assert_ledger_matches_balances(customer)

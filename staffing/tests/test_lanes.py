@@ -4,10 +4,15 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 
-from conftest import make_agent, requires_postgres, run_concurrently, transactional
+from conftest import (
+    make_agent,
+    make_agents_in_bulk,
+    requires_postgres,
+    run_concurrently,
+    transactional,
+)
 from staffing.models import Agent, Lane, LaneChange, LaneSettings, Shift, Skill
 from staffing.services import (
     borrow_count,
@@ -306,7 +311,7 @@ def test_routing_costs_the_same_queries_for_any_number_of_agents(django_assert_n
     # Routing mode, the pick (with the user), the conditional update.
     with django_assert_num_queries(3):
         assert reserve_agent(lane=Lane.URGENT, skill_id=skill_id, now=MONDAY_10)
-    many_agents(190)
+    make_agents_in_bulk(190, prefix="bulk")
     with django_assert_num_queries(3):
         assert reserve_agent(lane=Lane.URGENT, skill_id=skill_id, now=MONDAY_10)
     # Nobody fits: PostgreSQL reads again without SKIP LOCKED to tell "nobody" from
@@ -314,29 +319,3 @@ def test_routing_costs_the_same_queries_for_any_number_of_agents(django_assert_n
     nobody = 3 if connection.features.has_select_for_update_skip_locked else 2
     with django_assert_num_queries(nobody):
         assert reserve_agent(lane=Lane.URGENT, skill_id=999_999, now=MONDAY_10) is None
-
-
-def many_agents(count):
-    """`count` agents in bulk, half of them full, in both lanes, on shift all week."""
-    users = User.objects.bulk_create(User(username=f"bulk-{n}") for n in range(count))
-    agents = Agent.objects.bulk_create(
-        Agent(
-            user=user,
-            lane=Lane.URGENT if n % 3 else Lane.NORMAL,
-            status=Agent.Status.AVAILABLE,
-            max_load=3 + n % 8,
-            open_load=(3 + n % 8) if n % 2 else n % 3,
-        )
-        for n, user in enumerate(users)
-    )
-    Agent.skills.through.objects.bulk_create(
-        Agent.skills.through(agent_id=agent.pk, skill_id=skill.pk)
-        for agent in agents
-        for skill in Skill.objects.all()
-    )
-    Shift.objects.bulk_create(
-        Shift(agent=agent, weekday=day, starts_at=dt.time(0), ends_at=dt.time(0))
-        for agent in agents
-        for day in ALL_WEEK
-    )
-    return agents

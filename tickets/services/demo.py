@@ -302,9 +302,8 @@ def seed_demo(*, tickets: int, open_tickets: int, seed: int) -> DemoSummary:
     password_hash = make_password(DEMO_PASSWORD)
     agents, customers = _ensure_people(password_hash)
     reset_quotas()  # this month's included urgent quota for the demo customers
-    for customer in customers:
-        # Customers added after this month's reset ran (a re-seed) get theirs too.
-        grant_current_month(customer=customer)
+    # Customers added after this month's reset ran (a re-seed) get theirs too.
+    grant_current_month(customers=customers)
     summary = DemoSummary(
         users=User.objects.count(),
         customers=len(customers),

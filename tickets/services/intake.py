@@ -24,7 +24,7 @@ from .errors import TicketError
 from .notifications import response_template
 from .policy import active_policy
 from .scoring import compute_score, customer_score_for, level_cap, resolve_level
-from .sla import hours_to_timedelta, sla_times
+from .sla import hours_to_timedelta, ticket_sla_times
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -223,14 +223,7 @@ def submit_request(
             now, hours_to_timedelta(Decimal(policy.escalation_interval_minutes) / 60)
         ),
     )
-    sla_times(
-        hours=hours,
-        created_at=now,
-        paused=ticket.paused_service,
-        level=level,
-        policy=policy,
-        commitment_hours=tier.response_commitment_hours,
-    ).apply_to(ticket)
+    ticket_sla_times(ticket, hours=hours, policy=policy).apply_to(ticket)
     _insert_with_unique_reference(ticket)
     if data.requested_level in URGENT_LEVELS and level in URGENT_LEVELS:
         ticket.quota_source = consume_credit(

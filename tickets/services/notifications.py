@@ -7,6 +7,7 @@ rolled-back change sends nothing); the task renders and sends.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import translation
@@ -67,6 +68,15 @@ class Recipient:
     email: str
     language: str
     is_customer: bool
+
+
+def supervisor_addresses() -> list[str]:
+    """Where supervisors are told: SLA warnings here, alerts in monitoring."""
+    return list(
+        User.objects.filter(groups__name="supervisor", is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
 
 
 def recipients(ticket: Ticket) -> list[Recipient]:

@@ -167,8 +167,7 @@ def open_requests_in_queue(*, customer: Customer, now: datetime) -> list[QueuedR
     rates = throughput_per_hour(now=now)
     rows = []
     for ticket in tickets:
-        waiting = ticket.status == Ticket.Status.QUEUED and ticket.assignee_id is None
-        position = cast(_WithAhead, ticket).ahead + 1 if waiting else None
+        position = cast(_WithAhead, ticket).ahead + 1 if ticket.is_waiting_for_agent else None
         eta = (
             estimated_wait(position=position, per_hour=rates[ticket.lane])
             if position is not None

@@ -48,7 +48,7 @@ from .sla import (
     HANDLING_FIELDS,
     hours_to_timedelta,
     refresh_sla_states,
-    sla_times,
+    ticket_sla_times,
 )
 
 BATCH_SIZE = 1000
@@ -117,14 +117,7 @@ class LevelKeeper:
         if changed:
             ticket.level = level
             ticket.lane = lane_for(level)
-            times = sla_times(
-                hours=self.hours_for(ticket),
-                created_at=ticket.created_at,
-                paused=ticket.paused_service,
-                level=level,
-                policy=ticket.policy,
-                commitment_hours=ticket.customer.tier.response_commitment_hours,
-            )
+            times = ticket_sla_times(ticket, hours=self.hours_for(ticket), policy=ticket.policy)
             # A new level recomputes the handling target from creation: the clock
             # never restarts.
             ticket.handling_due = times.handling_due
@@ -247,14 +240,9 @@ def rescore_open_tickets(
             )
             summary.level_changes += level_changed
             if new_version:
-                sla_times(
-                    hours=keeper.hours_for(ticket),
-                    created_at=ticket.created_at,
-                    paused=ticket.paused_service,
-                    level=ticket.level,
-                    policy=policy,
-                    commitment_hours=ticket.customer.tier.response_commitment_hours,
-                ).apply_to(ticket)
+                ticket_sla_times(ticket, hours=keeper.hours_for(ticket), policy=policy).apply_to(
+                    ticket
+                )
             if rescored or level_changed:
                 changed.append(ticket)
         summary.changed += len(changed)

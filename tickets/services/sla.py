@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
 
 from quotas.models import Level
 from staffing.service_hours import ServiceHours
@@ -101,6 +100,19 @@ def sla_times(
     )
 
 
+def ticket_sla_times(ticket: Ticket, *, hours: ServiceHours, policy: PriorityPolicy) -> SlaTimes:
+    """A request's targets at its level, counted from its creation, less its pauses, in
+    its tier's service hours (`ticket.customer.tier` loaded)."""
+    return sla_times(
+        hours=hours,
+        created_at=ticket.created_at,
+        paused=ticket.paused_service,
+        level=ticket.level,
+        policy=policy,
+        commitment_hours=ticket.customer.tier.response_commitment_hours,
+    )
+
+
 def _running() -> QuerySet[Ticket]:
     """Open requests whose clocks run: not waiting on the customer, not yet breached.
 
@@ -125,10 +137,8 @@ def _breached(now: datetime) -> Q:
 
 
 def _due(now: datetime) -> Q:
-    # An empty due-warning instant means the due time itself (rows from before the
-    # setting existed).
-    return Q(handling_due_from__lte=now) | Q(
-        first_response_at__isnull=True, first_response_due_from__lte=now
+    return Q(handling_due_warn_at__lte=now) | Q(
+        first_response_at__isnull=True, first_response_due_warn_at__lte=now
     )
 
 
@@ -152,14 +162,11 @@ NOTIFIED_STATES = (Ticket.SlaState.WARNING, Ticket.SlaState.DUE, Ticket.SlaState
 @transaction.atomic
 def refresh_sla_states(*, now: datetime) -> dict[str, int]:
     """Move running requests between on track, at risk, due and breached; a breach is
-    permanent. Entering at risk or due notifies the assignee and supervisors.
+    permanent. Entering at risk, due or breached notifies the assignee and supervisors.
 
     A fixed number of queries per 5,000 changed requests; each change is audited.
     """
-    running = _running().alias(
-        handling_due_from=Coalesce("handling_due_warn_at", "handling_due"),
-        first_response_due_from=Coalesce("first_response_due_warn_at", "first_response_due"),
-    )
+    running = _running()
     breached, due, at_risk = _breached(now), _due(now), _at_risk(now)
     warned = [Ticket.SlaState.WARNING, Ticket.SlaState.DUE]
     changes = {
@@ -219,14 +226,7 @@ def resume_clock(
     ticket.paused_at = None
     if ticket.next_escalation_at is not None:
         ticket.next_escalation_at = hours.add(ticket.next_escalation_at, paused)
-    sla_times(
-        hours=hours,
-        created_at=ticket.created_at,
-        paused=ticket.paused_service,
-        level=ticket.level,
-        policy=policy,
-        commitment_hours=ticket.customer.tier.response_commitment_hours,
-    ).apply_to(ticket)
+    ticket_sla_times(ticket, hours=hours, policy=policy).apply_to(ticket)
 
 
 PAUSE_FIELDS = [
@@ -280,14 +280,14 @@ def clocks(ticket: Ticket, *, now: datetime) -> list[Clock]:
             "first_response",
             ticket.first_response_due,
             ticket.first_response_warn_at,
-            ticket.first_response_due_warn_at or ticket.first_response_due,
+            ticket.first_response_due_warn_at,
             ticket.first_response_at,
         ),
         (
             "handling",
             ticket.handling_due,
             ticket.handling_warn_at,
-            ticket.handling_due_warn_at or ticket.handling_due,
+            ticket.handling_due_warn_at,
             ticket.resolved_at,
         ),
     ]

@@ -11,7 +11,6 @@ from collections import defaultdict
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import translation
@@ -23,6 +22,7 @@ from staffing.models import Agent
 from staffing.services import project_zone
 
 from ..models import Ticket
+from .notifications import supervisor_addresses
 
 TASK = "tickets.tasks.send_sla_warnings"
 # Requests per task: keeps each task's arguments and e-mails a sensible size.
@@ -92,11 +92,7 @@ def send_sla_warnings(state: str, ticket_ids: list[int]) -> int:
         _message(state, mine, agents[pk].language, [agents[pk].user.email])
         for pk, mine in by_agent.items()
     ]
-    supervisors = list(
-        User.objects.filter(groups__name="supervisor", is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    supervisors = supervisor_addresses()
     if supervisors:
         messages.append(_message(state, tickets, settings.LANGUAGE_CODE, supervisors))
     return get_connection().send_messages(messages) or 0

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -18,6 +17,7 @@ from django_q.models import Schedule
 
 from conftest import (
     make_agent,
+    make_agents_in_bulk,
     make_customer,
     make_portal_user,
     make_request,
@@ -27,7 +27,7 @@ from conftest import (
     transactional,
 )
 from expedite_site.schedules import JOBS, sync_schedules
-from staffing.models import Agent, Lane, LaneChange, Shift, Skill
+from staffing.models import Agent, Lane, LaneChange, Shift
 from tickets.models import Category, Ticket, TicketEvent
 from tickets.services import workflow
 from tickets.services.errors import TicketError
@@ -206,11 +206,8 @@ def test_eta_follows_difficulty(difficulty, en, zh):
     assert (eta_text(difficulty, "en"), eta_text(difficulty, "zh-hans")) == (en, zh)
 
 
-@requires_postgres
-@transactional
-def test_concurrent_intake_never_overloads_an_agent():
-    agents = [on_duty(make_agent(lane=Lane.URGENT, max_load=2)) for _ in range(3)]
-    customer = make_customer(tier="PLATINUM")
+def outage_submitter(customer):
+    """What each thread runs: one urgent (P0) request of `customer`."""
 
     def submit():
         return submit_request(
@@ -222,6 +219,14 @@ def test_concurrent_intake_never_overloads_an_agent():
             difficulty=2,
         )
 
+    return submit
+
+
+@requires_postgres
+@transactional
+def test_concurrent_intake_never_overloads_an_agent():
+    agents = [on_duty(make_agent(lane=Lane.URGENT, max_load=2)) for _ in range(3)]
+    submit = outage_submitter(make_customer(tier="PLATINUM"))
     outcomes = run_concurrently([submit] * 15)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert Ticket.objects.count() == 15
@@ -237,18 +242,7 @@ def test_ten_concurrent_intakes_fill_ten_agents_of_load_one():
     # Each intake holds its agent until it commits; the others must pass over that agent
     # to the next one rather than give up with "no agent available".
     agents = [on_duty(make_agent(lane=Lane.URGENT, max_load=1)) for _ in range(10)]
-    customer = make_customer(tier="PLATINUM")
-
-    def submit():
-        return submit_request(
-            customer=customer,
-            title="Outage",
-            description="error everywhere",
-            impact_scope=50,
-            time_window_hours=2,
-            difficulty=2,
-        )
-
+    submit = outage_submitter(make_customer(tier="PLATINUM"))
     outcomes = run_concurrently([submit] * 10)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert Ticket.objects.filter(status="assigned").count() == 10
@@ -260,32 +254,6 @@ def test_ten_concurrent_intakes_fill_ten_agents_of_load_one():
 # The routing step's cost
 
 
-def bulk_staff(count, prefix):
-    """`count` agents on shift all week in both lanes, half of them at a maximum load of
-    3 to 10, with every skill; in bulk."""
-    users = User.objects.bulk_create(User(username=f"{prefix}-{n}") for n in range(count))
-    agents = Agent.objects.bulk_create(
-        Agent(
-            user=user,
-            lane=Lane.URGENT if n % 3 else Lane.NORMAL,
-            status=Agent.Status.AVAILABLE,
-            max_load=3 + n % 8,
-            open_load=(3 + n % 8) if n % 2 else n % 3,
-        )
-        for n, user in enumerate(users)
-    )
-    Agent.skills.through.objects.bulk_create(
-        Agent.skills.through(agent_id=agent.pk, skill_id=skill.pk)
-        for agent in agents
-        for skill in Skill.objects.all()
-    )
-    Shift.objects.bulk_create(
-        Shift(agent=agent, weekday=day, starts_at=dt.time(0), ends_at=dt.time(0))
-        for agent in agents
-        for day in range(7)
-    )
-
-
 def intake_queries(customer):
     with CaptureQueriesContext(connection) as queries:
         ticket = urgent_request(customer=customer)
@@ -295,10 +263,10 @@ def intake_queries(customer):
 
 def test_intake_routes_with_the_same_queries_for_10_or_200_agents_and_more_open_work(frozen):
     customer = make_customer(tier="PLATINUM")
-    bulk_staff(10, prefix="few")
+    make_agents_in_bulk(10, prefix="few")
     intake_queries(customer)  # the first intake reads and caches what later ones reuse
     few = intake_queries(customer)
-    bulk_staff(190, prefix="many")
+    make_agents_in_bulk(190, prefix="many")
     for _ in range(60):
         make_ticket(customer=customer, lane=Lane.URGENT)
     assert intake_queries(customer) == few
